@@ -1,0 +1,29 @@
+"""The JSON API, version 1 (../shared/API.md is the contract)."""
+from flask import Blueprint, request, session
+
+from ..extensions import csrf
+from .errors import ApiError, api_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def no_cookie_sessions():
+    """The API authenticates by bearer token only: a browser cookie grants nothing here,
+    which is what makes skipping CSRF safe."""
+    request.environ["collab.api"] = True
+
+
+@bp.after_request
+def no_session_cookie(response):
+    session.modified = False
+    return response
+
+
+@bp.errorhandler(ApiError)
+def handle_api_error(error: ApiError):
+    return api_error(error.status, error.code, error.message, error.fields)
+
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,170 @@
+"""Flask commands: accounts, demo data, translations, the scheduler, backups."""
+from __future__ import annotations
+
+import getpass
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .extensions import db
+
+
+def main() -> None:
+    """The ``collab`` console script: the same as ``flask --app collab``."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, help="Collab: run and operate the platform.")(prog_name="collab")
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise click.UsageError("give --password when not on a terminal")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise click.UsageError("the passwords do not match")
+    return first
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password")
+@click.option("--name")
+@with_appcontext
+def create_admin(email: str, password: str | None, name: str | None) -> None:
+    """Create a base administrator."""
+    from .auth.services import AccountError, create_user
+
+    try:
+        user = create_user(email=email, password=_password(password), role="admin", display_name=name)
+    except AccountError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"admin {user.email} created (id {user.id})")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["enterprise", "center", "mentor", "admin"]))
+@click.option("--org", "org_key", help="organisation key, e.g. shenzhen-offshore")
+@click.option("--password")
+@click.option("--name")
+@click.option("--locale", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--timezone", "tz", default="Asia/Shanghai", show_default=True)
+@with_appcontext
+def create_user_command(email, role, org_key, password, name, locale, tz) -> None:
+    """Create an already-approved member (onboarding a batch)."""
+    from sqlalchemy import select
+
+    from .auth.services import AccountError, create_user
+    from .i18n import is_valid_timezone
+    from .orgs.models import Organisation
+
+    if not is_valid_timezone(tz):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone")
+    org = None
+    if org_key:
+        org = db.session.scalar(select(Organisation).where(Organisation.key == org_key))
+        if org is None:
+            raise click.BadParameter(f"no organisation with key {org_key!r}", param_hint="--org")
+    try:
+        user = create_user(email=email, password=_password(password), role=role, display_name=name,
+                           locale=locale, timezone=tz, organisation=org)
+    except AccountError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{role} {user.email} created (id {user.id})")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="only when the database has no users yet")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load reference data and demo accounts (idempotent)."""
+    from .demo import database_is_empty, load_demo
+
+    if if_empty and not database_is_empty():
+        click.echo("database already has data; demo not loaded")
+        return
+    summary = load_demo()
+    db.session.commit()
+    click.echo("demo loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+
+
+@click.group("translate")
+def translate() -> None:
+    """Extract, update and compile the message catalogs (wraps pybabel)."""
+
+
+def _translations_dir() -> Path:
+    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translate.command("update")
+@with_appcontext
+def translate_update() -> None:
+    """Extract strings into messages.pot and merge them into every catalog."""
+    root = _translations_dir().parent
+    pot = _translations_dir() / "messages.pot"
+    _pybabel("extract", "-F", str(root / "pyproject.toml"), "-k", "_l", "--no-location", "--sort-output",
+             "-o", str(pot), str(root / "collab"))
+    _pybabel("update", "-i", str(pot), "-d", str(_translations_dir()), "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate.command("compile")
+@with_appcontext
+def translate_compile() -> None:
+    """Compile every catalog to .mo."""
+    _pybabel("compile", "-d", str(_translations_dir()))
+
+
+@translate.command("init")
+@click.argument("locale")
+@with_appcontext
+def translate_init(locale: str) -> None:
+    """Start a catalog for a new locale."""
+    _pybabel("init", "-i", str(_translations_dir() / "messages.pot"), "-d", str(_translations_dir()), "-l", locale)
+
+
+@click.command("scheduler")
+@with_appcontext
+def run_scheduler() -> None:
+    """Run the job scheduler (production: exactly one per deployment)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from .jobs import add_jobs
+
+    app = current_app._get_current_object()
+    blocking = BlockingScheduler(job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+                                 timezone="UTC")
+    add_jobs(app, blocking)
+    click.echo(f"scheduler running {len(blocking.get_jobs())} jobs; Ctrl+C to stop")
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """Write a consistent copy of the database to PATH."""
+    from .backup import backup_database
+
+    kind = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    click.echo(f"{kind} backup written to {path}")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_admin, create_user_command, demo, translate, run_scheduler, backup):
+        app.cli.add_command(command)

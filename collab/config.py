@@ -1,0 +1,117 @@
+"""Configuration layers: defaults here, then ``instance/config.py``, then ``COLLAB_*``
+environment variables, then the dict a caller (a test) passes to ``create_app``."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Defaults:
+    """Safe defaults for development; production overrides them by environment."""
+
+    SECRET_KEY: str | None = None  # generated into instance/secret_key when unset
+    DATABASE_URL: str | None = None  # default: sqlite:///<instance>/collab.db
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    # Languages: URL prefix -> Babel locale (STACK.md: the catalog must be zh_Hans).
+    LANGUAGES = {"zh": "zh_Hans", "en": "en"}
+    DEFAULT_LANGUAGE = "zh"
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    # Sessions and cookies (STACK.md: Flask's and Flask-Login's defaults are too long).
+    SESSION_COOKIE_NAME = "collab_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    API_TOKEN_LIFETIME = timedelta(days=30)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_I18N_ENABLED = True
+
+    # Rate limits (Flask-Limiter); REDIS_URL switches the storage to Redis.
+    REDIS_URL: str | None = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    API_TOKEN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    # E-mail: "outbox" keeps messages in the database (development, tests);
+    # "smtp" also delivers them through MAIL_SERVER.
+    MAIL_BACKEND = "outbox"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_DEFAULT_SENDER = "Collab <noreply@collab.local>"
+
+    # Scheduler: runs inside the dev server when SCHEDULER_AUTOSTART is true;
+    # production runs `flask --app collab scheduler` once per deployment.
+    SCHEDULER_AUTOSTART = False
+    OUTBOX_DELIVERY_SECONDS = 30
+
+    UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    LOG_JSON = True
+    LOG_LEVEL = "INFO"
+    PER_PAGE = 20
+
+
+def load_config(app, overrides: dict | None) -> None:
+    """Fill ``app.config`` layer by layer and derive the SQLAlchemy settings."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("COLLAB")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app) -> None:
+    config = app.config
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'collab.db'}"
+    config["DATABASE_URL"] = url
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not url.startswith("sqlite"):
+        # STACK.md: without pre-ping the first request after a restart fails.
+        options.setdefault("pool_pre_ping", True)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    config.setdefault("UPLOAD_FOLDER", None)
+    config["UPLOAD_FOLDER"] = config["UPLOAD_FOLDER"] or str(instance / "uploads")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance)
+    if config.get("REDIS_URL"):
+        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+    config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config["MAIL_DEFAULT_SENDER"] = config.get("MAIL_DEFAULT_SENDER")
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"] or config["REMEMBER_COOKIE_SECURE"]
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation random key, so a fresh clone never runs on a known key."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

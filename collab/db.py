@@ -1,0 +1,84 @@
+"""Database plumbing shared by every feature: UTC datetimes, SQLite pragmas and
+write transactions, pagination."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, event, select, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC (tests freeze it with time-machine)."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC; SQLite hands back naive ones, so attach UTC on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Collab stores aware UTC instants only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def configure_sqlite(app) -> None:
+    """WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` on write paths.
+
+    STACK.md measured 87.5% "database is locked" for read-then-write transactions
+    under plain ``BEGIN`` and 0% with ``BEGIN IMMEDIATE``. Read-only requests (GET,
+    HEAD) keep a deferred ``BEGIN`` so readers never queue behind writers.
+    """
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    with app.app_context():
+        engine = db.engine
+    _install_sqlite_events(engine, timeout_ms)
+
+
+def _install_sqlite_events(engine: Engine, timeout_ms: int) -> None:
+    if getattr(engine, "_collab_sqlite", False):
+        return
+    engine._collab_sqlite = True
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        read_only = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def paginate(statement, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of a select (scalars) and the total count, in two indexed queries."""
+    page = max(page, 1)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), int(total or 0)

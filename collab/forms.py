@@ -1,0 +1,53 @@
+"""Form plumbing shared by every feature: stripped input, refused control
+characters (PostgreSQL rejects NUL, STACK.md) and reusable validators."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from .i18n import is_valid_timezone
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every Collab form: strips text and refuses control characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (StringField, TextAreaField)):
+                options["filters"] = [strip, *options.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and _CONTROL.search(field.data):
+                field.errors = [*field.errors, _l("This text contains characters that are not allowed.")]
+                valid = False
+        return valid
+
+    def first_errors(self) -> dict[str, list[str]]:
+        return {name: [str(e) for e in errors] for name, errors in self.errors.items()}
+
+
+def valid_timezone(form, field: Field) -> None:
+    if not field.data or not is_valid_timezone(field.data):
+        raise ValidationError(_l("Choose a valid time zone, such as Asia/Urumqi."))
+
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+
+
+def no_markup(form, field: Field) -> None:
+    """Plain-text fields refuse HTML tags instead of storing them."""
+    if field.data and _TAG.search(field.data):
+        raise ValidationError(_l("Please write plain text without HTML tags."))

@@ -1,0 +1,64 @@
+"""Scheduled jobs. Each is idempotent and scans for due rows, so a run twice, or a
+run after downtime, does the right thing (STACK.md: APScheduler 3 facts)."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Callable
+
+from flask import Flask
+
+from .extensions import db, scheduler
+
+logger = logging.getLogger("collab.jobs")
+
+
+def deliver_outbox_job() -> int:
+    from .mail.service import deliver_outbox
+
+    return deliver_outbox()
+
+
+# id -> (function, interval seconds config key or seconds, run once at start-up)
+JOBS: dict[str, tuple[Callable[[], object], str | int, bool]] = {
+    "deliver_outbox": (deliver_outbox_job, "OUTBOX_DELIVERY_SECONDS", False),
+}
+
+
+def run_job(app: Flask, job_id: str):
+    """Run one job in its own app context and transaction (as a write path)."""
+    function = JOBS[job_id][0]
+    # A request context gives jobs url_for() for links in e-mails; POST marks it a
+    # write path for SQLite's BEGIN IMMEDIATE.
+    with app.test_request_context(base_url=app.config.get("BASE_URL", "http://127.0.0.1:5000"), method="POST"):
+        try:
+            result = function()
+            db.session.commit()
+            logger.info("job done", extra={"job": job_id})
+            return result
+        except Exception:
+            db.session.rollback()
+            logger.exception("job failed", extra={"job": job_id})
+            raise
+        finally:
+            db.session.remove()
+
+
+def add_jobs(app: Flask, target) -> None:
+    """Register every job with fixed ids on ``target`` (a scheduler)."""
+    for job_id, (_function, every, at_start) in JOBS.items():
+        seconds = app.config[every] if isinstance(every, str) else every
+        target.add_job(run_job, "interval", seconds=seconds, args=[app, job_id], id=job_id,
+                       replace_existing=True)
+        if at_start:
+            target.add_job(run_job, args=[app, job_id], id=f"{job_id}_at_start", replace_existing=True)
+
+
+def start_in_dev_server(app: Flask) -> None:
+    """In development the scheduler runs inside ``flask run`` (in the reloader's child only)."""
+    if not app.config["SCHEDULER_AUTOSTART"] or scheduler.running:
+        return
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return
+    add_jobs(app, scheduler)
+    scheduler.start()

@@ -1,0 +1,5 @@
+"""Imports every feature's models so Alembic and the app see the whole schema."""
+from .audit import AuditEntry  # noqa: F401
+from .auth.models import ApiToken, User  # noqa: F401
+from .mail.models import OutboxMessage  # noqa: F401
+from .orgs.models import Indicator, Organisation, Sector  # noqa: F401
