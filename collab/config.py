@@ -15,6 +15,8 @@ class Defaults:
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/collab.db
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Write paths start with BEGIN IMMEDIATE (STACK.md); False only for the test canary.
+    SQLITE_BEGIN_IMMEDIATE = True
 
     # Languages: URL prefix -> Babel locale (STACK.md: the catalog must be zh_Hans).
     LANGUAGES = {"zh": "zh_Hans", "en": "en"}
@@ -48,9 +50,10 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     API_TOKEN_RATE_LIMIT = "10 per minute;50 per hour"
 
-    # E-mail: "outbox" keeps messages in the database (development, tests);
-    # "smtp" also delivers them through MAIL_SERVER.
-    MAIL_BACKEND = "outbox"
+    # E-mail: MAIL_DELIVERY "outbox" keeps messages in the database (development,
+    # tests); "smtp" also delivers them through MAIL_SERVER. MAIL_BACKEND is left to
+    # Flask-Mailman (its own transport: smtp, locmem, ...), so the two never clash.
+    MAIL_DELIVERY: str | None = None  # default "outbox"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_USERNAME: str | None = None
@@ -63,6 +66,7 @@ class Defaults:
     # production runs `flask --app collab scheduler` once per deployment.
     SCHEDULER_AUTOSTART = False
     OUTBOX_DELIVERY_SECONDS = 30
+    NEED_EXPIRY_SECONDS = 900  # deadlines are dates; a quarter-hourly scan is plenty
 
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
@@ -73,6 +77,8 @@ class Defaults:
     LOG_JSON = True
     LOG_LEVEL = "INFO"
     PER_PAGE = 20
+    # Absolute links in e-mails that jobs send (outside any request).
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 def load_config(app, overrides: dict | None) -> None:
@@ -105,7 +111,27 @@ def _derive(app) -> None:
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
     config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config["MAIL_DEFAULT_SENDER"] = config.get("MAIL_DEFAULT_SENDER")
+    _derive_mail_delivery(config)
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"] or config["REMEMBER_COOKIE_SECURE"]
+
+
+MAIL_DELIVERIES = ("outbox", "smtp")
+
+
+def _derive_mail_delivery(config) -> None:
+    """Collab's own switch is MAIL_DELIVERY; Flask-Mailman reads MAIL_BACKEND.
+
+    Older settings put Collab's switch in MAIL_BACKEND (COLLAB_MAIL_BACKEND=outbox|smtp):
+    they still work, and "outbox" is taken away from Flask-Mailman, which has no such
+    backend (it would fail to send).
+    """
+    backend = config.get("MAIL_BACKEND")
+    if not config.get("MAIL_DELIVERY"):
+        config["MAIL_DELIVERY"] = backend if backend in MAIL_DELIVERIES else "outbox"
+    if config["MAIL_DELIVERY"] not in MAIL_DELIVERIES:
+        raise ValueError(f"MAIL_DELIVERY must be one of {', '.join(MAIL_DELIVERIES)}, not {config['MAIL_DELIVERY']!r}")
+    if backend == "outbox":
+        config.pop("MAIL_BACKEND")  # Flask-Mailman then picks smtp (locmem when testing)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -52,4 +52,7 @@ def load_demo() -> dict[str, int]:
                     locale=locale, timezone=tz, organisation=org)
         created += 1
     summary["demo_users_created"] = created
+    from .content.demo import load_content_demo
+
+    summary.update(load_content_demo(DEMO_PASSWORD))
     return summary

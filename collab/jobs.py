@@ -19,9 +19,16 @@ def deliver_outbox_job() -> int:
     return deliver_outbox()
 
 
+def expire_needs_job() -> int:
+    from .needs.services import expire_overdue
+
+    return expire_overdue()
+
+
 # id -> (function, interval seconds config key or seconds, run once at start-up)
 JOBS: dict[str, tuple[Callable[[], object], str | int, bool]] = {
     "deliver_outbox": (deliver_outbox_job, "OUTBOX_DELIVERY_SECONDS", False),
+    "expire_needs": (expire_needs_job, "NEED_EXPIRY_SECONDS", True),
 }
 
 

@@ -3,3 +3,8 @@ from .audit import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .orgs.models import Indicator, Organisation, Sector  # noqa: F401
+from .content.models import StatusChange  # noqa: F401
+from .needs.models import Need  # noqa: F401
+from .notifications.models import Notification  # noqa: F401
+from .projects.models import Project, ProjectAttachment  # noqa: F401
+from .mentors.models import Booking, MentorException, MentorProfile, MentorWindow  # noqa: F401

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from urllib.parse import quote
 
 from flask import request, url_for
 from markupsafe import Markup
@@ -12,10 +13,11 @@ from .i18n import bilingual_html
 def switch_language_url(lang: str) -> str:
     """The current page in another language, with its query string kept."""
     if request.endpoint and request.url_rule and "lang" in request.url_rule.arguments:
-        args = dict(request.view_args or {})
-        args.update(request.args.to_dict(flat=True))
-        args["lang"] = lang
-        return url_for(request.endpoint, **args)
+        # The raw query string, not request.args: repeated filters (?kind=a&kind=b) survive
+        # and no query key can override a path argument or url_for's _anchor/_scheme.
+        url = url_for(request.endpoint, **dict(request.view_args or {}, lang=lang))
+        query = quote(request.query_string, safe="/?:@!$&'()*+,;=%~")
+        return f"{url}?{query}" if query else url
     return url_for("main.home", lang=lang)
 
 
@@ -24,7 +26,18 @@ def link(href: str, text) -> Markup:
     return Markup('<a href="{href}">{text}</a>').format(href=href, text=text)
 
 
+def unread_notifications() -> int:
+    """The unread badge: one indexed count for signed-in users."""
+    from flask_login import current_user
+
+    from .notifications.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def setup_templates(app) -> None:
+    from .content import labels as content_labels
+    from .notifications.messages import REVIEW_REASONS, link as notification_link, message as notification_message
     from .orgs import labels as org_labels
 
     app.jinja_env.globals.update(
@@ -33,7 +46,14 @@ def setup_templates(app) -> None:
             org_kind=org_labels.ORG_KIND_LABELS, role=org_labels.ROLE_LABELS,
             membership=org_labels.MEMBERSHIP_LABELS, country=org_labels.COUNTRY_LABELS,
             org_status=org_labels.ORG_STATUS_LABELS, fact=org_labels.fact_label,
+            status=content_labels.STATUS_LABELS, transition=content_labels.TRANSITION_LABELS,
+            stage=content_labels.STAGE_LABELS, direction=content_labels.DIRECTION_LABELS,
+            ip=content_labels.IP_LABELS, seeks=content_labels.SEEKS_LABELS,
+            need_kind=content_labels.NEED_KIND_LABELS, visibility=content_labels.VISIBILITY_LABELS,
+            location=content_labels.LOCATION_LABELS, review_reason=REVIEW_REASONS,
         ),
+        notification_message=notification_message, notification_link=notification_link,
+        unread_notifications=unread_notifications,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -108,3 +108,37 @@ def outbox_message(message_id: int):
     if message is None:
         abort(404)
     return render_template("admin/outbox_message.html", message=message)
+
+
+@bp.get("/reviews")
+def reviews():
+    """The moderation queue: pending projects and needs with their full text."""
+    from ..content.reviews import queue
+    from ..content.views import ReviewForm
+
+    return render_template("admin/reviews.html", queue=queue(), form=ReviewForm())
+
+
+@bp.post("/reviews/<kind>/<int:item_id>")
+def review(kind: str, item_id: int):
+    """Approve or reject one pending item with a typed reason."""
+    from ..content.reviews import REVIEW_KINDS, decide
+    from ..content.services import ContentError
+    from ..content.views import ReviewForm
+
+    model = REVIEW_KINDS.get(kind)
+    item = db.session.get(model, item_id) if model else None
+    if item is None or item.status == "draft":
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            decide(item, form.decision.data, current_user, reason_code=form.reason.data or None,
+                   note=form.note.data or None)
+        except ContentError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Decision sent to the author."), "success")
+    return redirect(url_for("admin.reviews"))

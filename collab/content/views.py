@@ -1,0 +1,68 @@
+"""View helpers shared by the project and need pages."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..extensions import db
+from ..forms import BaseForm, no_markup
+from ..notifications.messages import REVIEW_REASONS
+from .services import ContentError
+
+
+class TransitionForm(BaseForm):
+    to = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note for the record (optional)"), validators=[Length(max=1000), no_markup])
+    submit = SubmitField(_l("Confirm"))
+
+
+class ActionForm(BaseForm):
+    """A bare CSRF-protected POST (submit, withdraw, delete)."""
+
+
+class ReviewForm(BaseForm):
+    decision = HiddenField(validators=[DataRequired()])
+    reason = SelectField(_l("Reason"), choices=[("", "—"), *REVIEW_REASONS.items()], default="")
+    note = TextAreaField(_l("Message to the author"), validators=[Length(max=1000), no_markup])
+    submit = SubmitField(_l("Send decision"))
+
+
+def run_service(action, success_message) -> bool:
+    """Call a service and commit; a refused action is flashed (or aborts with its
+    status when it concerns permissions) and nothing is saved."""
+    try:
+        action()
+    except ContentError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "danger")
+        return False
+    db.session.commit()
+    flash(str(success_message), "success")
+    return True
+
+
+def require_owner(item) -> None:
+    """404 when ``item`` is absent, 403 when the viewer is not its owner."""
+    if item is None:
+        abort(404)
+    if not (current_user.is_authenticated and item.owner_id == current_user.id):
+        abort(403)
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def per_page() -> int:
+    return current_app.config["PER_PAGE"]
+
+
+def choice_arg(name: str, allowed) -> str | None:
+    """A query-string filter value, ignored unless it is one of ``allowed``."""
+    value = request.args.get(name) or None
+    return value if value in allowed else None

@@ -1,0 +1,42 @@
+"""Notifications: written once (idempotent by key), shown in-app in the reader's
+language, and e-mailed in the recipient's language."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from ..db import paginate, utcnow
+from ..extensions import db
+from .models import Notification
+
+
+def notify(user, kind: str, *, dedupe_key: str | None = None, email: bool = True, **params) -> Notification | None:
+    """Tell ``user`` about an event; with ``dedupe_key`` a second call does nothing."""
+    from ..mail.service import send_email
+
+    if dedupe_key and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    note = Notification(user_id=user.id, kind=kind, params=params, dedupe_key=dedupe_key)
+    db.session.add(note)
+    db.session.flush()
+    if email:
+        send_email(user, "notification", notification=note)
+    return note
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def for_user(user, page: int = 1, per_page: int = 20):
+    statement = select(Notification).where(Notification.user_id == user.id).order_by(
+        Notification.created_at.desc(), Notification.id.desc())
+    return paginate(statement, page, per_page)
+
+
+def mark_read(user, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) notification of ``user`` read."""
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount

@@ -1,0 +1,87 @@
+"""Projects (项目): posted by offshore centers (or enterprises) for incubation and landing."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, JSON, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+PROJECT_STAGES = ("idea", "prototype", "early_revenue", "growth")
+PROJECT_DIRECTIONS = ("offshore_to_xinjiang", "xinjiang_to_offshore", "international")
+PROJECT_STATUSES = ("draft", "pending_review", "published", "in_incubation", "landed", "graduated",
+                    "rejected", "closed")
+IP_STATUSES = ("none", "pending", "granted", "licensed")
+PROJECT_SEEKS = ("landing_site", "partners", "capital", "talent", "market")
+# What visitors may see; closed projects stay readable as history but leave the default listing.
+PUBLIC_PROJECT_STATUSES = ("published", "in_incubation", "landed", "graduated", "closed")
+LISTED_PROJECT_STATUSES = ("published", "in_incubation", "landed", "graduated")
+
+project_sectors = Table(
+    "project_sectors", db.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector_code", ForeignKey("sectors.code", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index("ix_projects_status_published_at", "status", "published_at"),
+        Index("ix_projects_owner_status", "owner_id", "status"),
+        Index("ix_projects_status_funding", "status", "funding_sought_cny"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    title_zh: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    summary_zh: Mapped[str | None] = mapped_column(Text)
+    summary_en: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    direction: Mapped[str] = mapped_column(String(32), index=True)
+    funding_sought_cny: Mapped[int | None] = mapped_column(BigInteger)
+    team_size: Mapped[int | None]
+    ip_status: Mapped[str] = mapped_column(String(16), default="none")
+    seeks: Mapped[list] = mapped_column(JSON, default=list)
+    city: Mapped[str | None] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Where an edited live item returns once the admin approves the edit.
+    review_return_status: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner = relationship("User", lazy="joined", foreign_keys=[owner_id])
+    organisation = relationship("Organisation", lazy="joined")
+    sectors = relationship("Sector", secondary=project_sectors, lazy="selectin", order_by="Sector.position")
+    attachments = relationship("ProjectAttachment", back_populates="project", cascade="all, delete-orphan",
+                               order_by="ProjectAttachment.id")
+
+    item_type = "project"
+
+    @property
+    def sector_codes(self) -> list[str]:
+        return [s.code for s in self.sectors]
+
+
+ATTACHMENT_KINDS = ("business_plan", "pitch_deck", "other")
+
+
+class ProjectAttachment(db.Model):
+    __tablename__ = "project_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    filename: Mapped[str] = mapped_column(String(200))  # as the uploader named it (shown, never used as a path)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)  # random name under instance/uploads
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project = relationship("Project", back_populates="attachments")
