@@ -21,14 +21,31 @@ def main() -> None:
 
 
 def _password(given: str | None) -> str:
+    """The password from --password or the terminal, as strong as the sign-up form asks."""
+    from .auth.services import password_problem
+
     if given:
-        return given
-    if not sys.stdin.isatty():
-        raise click.UsageError("give --password when not on a terminal")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat: "):
-        raise click.UsageError("the passwords do not match")
-    return first
+        password = given
+    else:
+        if not sys.stdin.isatty():
+            raise click.UsageError("give --password when not on a terminal")
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            raise click.UsageError("the passwords do not match")
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
+    return password
+
+
+def _check_email(email: str) -> None:
+    """Refuse an address the sign-up form would refuse (the account needs its reset e-mails)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(f"not a valid e-mail address: {error}", param_hint="EMAIL") from None
 
 
 @click.command("create-admin")
@@ -40,6 +57,7 @@ def create_admin(email: str, password: str | None, name: str | None) -> None:
     """Create a base administrator."""
     from .auth.services import AccountError, create_user
 
+    _check_email(email)
     try:
         user = create_user(email=email, password=_password(password), role="admin", display_name=name)
     except AccountError as error:
@@ -65,6 +83,7 @@ def create_user_command(email, role, org_key, password, name, locale, tz) -> Non
     from .i18n import is_valid_timezone
     from .orgs.models import Organisation
 
+    _check_email(email)
     if not is_valid_timezone(tz):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone")
     org = None
@@ -165,6 +184,34 @@ def backup(path: Path) -> None:
     click.echo(f"{kind} backup written to {path}")
 
 
+@click.command("match-eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ranking-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="write {need_id: [project_id, ...]} here")
+def match_eval(path: Path, ranking_out: Path | None) -> None:
+    """Rank a dataset's projects for its needs with the real engine and print MRR, P@5, recall@10."""
+    import json
+
+    from .matching.evaluation import evaluate_dataset
+
+    scores, ranking = evaluate_dataset(path)
+    if ranking_out:
+        ranking_out.write_text(json.dumps(ranking, ensure_ascii=False))
+    click.echo(json.dumps(scores))
+
+
+@click.command("refresh-matches")
+@with_appcontext
+def refresh_matches() -> None:
+    """Recompute and store the top matches of every need and project."""
+    from .matching.store import refresh_all
+
+    summary = refresh_all()
+    db.session.commit()
+    click.echo("matches refreshed: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+
+
 def register_commands(app: Flask) -> None:
-    for command in (create_admin, create_user_command, demo, translate, run_scheduler, backup):
+    for command in (create_admin, create_user_command, demo, translate, run_scheduler, backup, match_eval,
+                    refresh_matches):
         app.cli.add_command(command)

@@ -49,6 +49,10 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     API_TOKEN_RATE_LIMIT = "10 per minute;50 per hour"
+    # How many proxies (load balancer, nginx) sit in front and set X-Forwarded-For/-Proto.
+    # Behind a proxy set it (COLLAB_PROXY_COUNT=1), or every visitor shares the proxy's
+    # address and one rate limit; without a proxy keep 0, or clients forge their address.
+    PROXY_COUNT = 0
 
     # E-mail: MAIL_DELIVERY "outbox" keeps messages in the database (development,
     # tests); "smtp" also delivers them through MAIL_SERVER. MAIL_BACKEND is left to
@@ -66,7 +70,12 @@ class Defaults:
     # production runs `flask --app collab scheduler` once per deployment.
     SCHEDULER_AUTOSTART = False
     OUTBOX_DELIVERY_SECONDS = 30
-    NEED_EXPIRY_SECONDS = 900  # deadlines are dates; a quarter-hourly scan is plenty
+    NEED_EXPIRY_SECONDS = 900
+    # Matching: weight overrides for collab.matching.engine (see DEFAULT_WEIGHTS there),
+    # the digest threshold and how often the whole match table is recomputed.
+    MATCH_WEIGHTS: dict = {}
+    MATCH_DIGEST_THRESHOLD = 0.3
+    MATCH_REFRESH_SECONDS = 6 * 3600  # deadlines are dates; a quarter-hourly scan is plenty
 
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024

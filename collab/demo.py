@@ -55,4 +55,7 @@ def load_demo() -> dict[str, int]:
     from .content.demo import load_content_demo
 
     summary.update(load_content_demo(DEMO_PASSWORD))
+    from .matching.store import refresh_all
+
+    summary["matches"] = refresh_all()["matches"]
     return summary

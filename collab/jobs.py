@@ -25,10 +25,32 @@ def expire_needs_job() -> int:
     return expire_overdue()
 
 
+def booking_reminders_job() -> int:
+    from .mentors.bookings import send_due_reminders
+
+    return send_due_reminders()
+
+
+def refresh_matches_job() -> dict:
+    from .matching.store import refresh_all
+
+    return refresh_all()
+
+
+def weekly_digest_job() -> int:
+    from .matching.digest import send_weekly_digests
+
+    return send_weekly_digests()
+
+
 # id -> (function, interval seconds config key or seconds, run once at start-up)
 JOBS: dict[str, tuple[Callable[[], object], str | int, bool]] = {
     "deliver_outbox": (deliver_outbox_job, "OUTBOX_DELIVERY_SECONDS", False),
     "expire_needs": (expire_needs_job, "NEED_EXPIRY_SECONDS", True),
+    "refresh_matches": (refresh_matches_job, "MATCH_REFRESH_SECONDS", True),
+    # Hourly scan; each user gets at most one digest per ISO week (see matching/digest.py).
+    "weekly_digest": (weekly_digest_job, 3600, False),
+    "booking_reminders": (booking_reminders_job, 60, True),  # 24 h and 1 h before confirmed sessions
 }
 
 

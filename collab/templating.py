@@ -26,6 +26,21 @@ def link(href: str, text) -> Markup:
     return Markup('<a href="{href}">{text}</a>').format(href=href, text=text)
 
 
+def sector_name(code: str) -> str:
+    """A sector's name in the reader's language (the taxonomy is small and cached per request)."""
+    from flask import g
+
+    from .i18n import current_lang
+    from .orgs.services import list_sectors
+
+    if "sector_names" not in g:
+        g.sector_names = {s.code: (s.zh, s.en) for s in list_sectors()}
+    names = g.sector_names.get(code)
+    if names is None:
+        return code
+    return names[0] if current_lang() == "zh" else names[1]
+
+
 def unread_notifications() -> int:
     """The unread badge: one indexed count for signed-in users."""
     from flask_login import current_user
@@ -37,6 +52,8 @@ def unread_notifications() -> int:
 
 def setup_templates(app) -> None:
     from .content import labels as content_labels
+    from .matching import labels as matching_labels
+    from .matching.introductions import DECLINE_LABELS
     from .notifications.messages import REVIEW_REASONS, link as notification_link, message as notification_message
     from .orgs import labels as org_labels
 
@@ -51,7 +68,10 @@ def setup_templates(app) -> None:
             ip=content_labels.IP_LABELS, seeks=content_labels.SEEKS_LABELS,
             need_kind=content_labels.NEED_KIND_LABELS, visibility=content_labels.VISIBILITY_LABELS,
             location=content_labels.LOCATION_LABELS, review_reason=REVIEW_REASONS,
+            match_rule=matching_labels.RULE_LABELS, intro_status=matching_labels.INTRO_STATUS_LABELS,
+            decline_reason=DECLINE_LABELS,
         ),
+        sector_name=sector_name,
         notification_message=notification_message, notification_link=notification_link,
         unread_notifications=unread_notifications,
     )

@@ -21,6 +21,9 @@ bp = Blueprint("auth", __name__, url_prefix="/<lang:lang>")
 def safe_next(default: str) -> str:
     """Only same-site relative paths are followed after log-in."""
     target = request.args.get("next", "")
+    # Browsers drop tabs and newlines inside a URL, so "/\t/evil.example" would become "//evil.example".
+    if any(ch.isspace() or not ch.isprintable() for ch in target):
+        return default
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
@@ -127,7 +130,12 @@ def profile():
         select(ApiToken).where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
         .order_by(ApiToken.created_at.desc()).limit(50)
     ).all()
-    return render_template("auth/profile.html", form=form, tokens=tokens, token_form=ApiTokenForm())
+    from ..matching.digest import digest_enabled
+    from ..matching.forms import DigestForm
+
+    digest_form = DigestForm(digest_enabled=digest_enabled(current_user))
+    return render_template("auth/profile.html", form=form, tokens=tokens, token_form=ApiTokenForm(),
+                           digest_form=digest_form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -87,6 +87,11 @@ def record_change(item, target: str, actor, *, note: str | None = None, reason_c
     if getattr(actor, "is_admin", False) and not is_owner(item, actor):
         audit.record(actor, f"{item.item_type}.{target}", item.item_type, item.id, reason=reason_code)
     db.session.flush()
+    if item.id is not None and change.from_status is not None:
+        # Publishing, editing or closing changes what the item matches (stored top lists).
+        from ..matching.store import refresh_item
+
+        refresh_item(item)
     return change
 
 

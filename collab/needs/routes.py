@@ -11,6 +11,7 @@ from ..content.lifecycle import NEED_LIFECYCLE_TARGETS
 from ..content.services import sector_choices
 from ..content.views import ActionForm, TransitionForm, choice_arg, page_number, per_page, require_owner, run_service
 from ..extensions import db
+from ..matching.views import recommendations
 from ..search.index import snippet
 from . import services
 from .forms import NeedForm
@@ -94,6 +95,7 @@ def detail(need_id: int):
         lifecycle=[t for t in NEED_LIFECYCLE_TARGETS if t in allowed],
         is_owner=content.is_owner(need, current_user), action_form=ActionForm(),
         transition_form=TransitionForm(), show_org=services.shows_organisation(need, current_user),
+        **recommendations(need, current_user),
     )
 
 

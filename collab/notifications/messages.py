@@ -46,6 +46,33 @@ def message(notification) -> str:
 
         return _("An administrator moved your %(item)s “%(title)s” to “%(status)s”.",
                  item=ITEM_LABELS.get(p.get("item_type"), ""), title=title, status=status_label(p.get("to_status", "")))
+    if kind.startswith("introduction_"):
+        return _introduction_message(kind, p)
+    return _("You have a new notification.")
+
+
+def _introduction_message(kind: str, p: dict) -> str:
+    from ..i18n import current_lang
+
+    lang = current_lang()
+    other = "en" if lang == "zh" else "zh"
+    need = p.get(f"need_title_{lang}") or p.get(f"need_title_{other}") or "—"
+    project = p.get(f"project_title_{lang}") or p.get(f"project_title_{other}") or "—"
+    if kind == "introduction_proposed":
+        return _("New interest: “%(need)s” and “%(project)s” could work together. Please answer the introduction.",
+                 need=need, project=project)
+    if kind == "introduction_accepted":
+        return _("Introduction accepted: “%(need)s” and “%(project)s”. You can now see each other's contacts.",
+                 need=need, project=project)
+    if kind == "introduction_declined":
+        from ..matching.introductions import DECLINE_LABELS
+
+        return _("Introduction declined (%(reason)s): “%(need)s” and “%(project)s”.",
+                 reason=str(DECLINE_LABELS.get(p.get("reason_code"), DECLINE_LABELS["other"])), need=need, project=project)
+    if kind == "introduction_meeting_held":
+        return _("Meeting held: “%(need)s” and “%(project)s”.", need=need, project=project)
+    if kind == "introduction_agreement_signed":
+        return _("Agreement signed (签约): “%(need)s” and “%(project)s”.", need=need, project=project)
     return _("You have a new notification.")
 
 
@@ -55,4 +82,6 @@ def link(notification, external: bool = False) -> str | None:
         return url_for("projects.detail", project_id=p["item_id"], _external=external)
     if p.get("item_type") == "need" and p.get("item_id"):
         return url_for("needs.detail", need_id=p["item_id"], _external=external)
+    if p.get("item_type") == "introduction" and p.get("item_id"):
+        return url_for("matching.introduction", intro_id=p["item_id"], _external=external)
     return None

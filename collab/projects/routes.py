@@ -11,6 +11,7 @@ from ..content.lifecycle import PROJECT_LIFECYCLE_TARGETS
 from ..content.services import sector_choices
 from ..content.views import ActionForm, TransitionForm, choice_arg, page_number, per_page, require_owner, run_service
 from ..extensions import db
+from ..matching.views import recommendations
 from ..search.index import snippet
 from . import services
 from .forms import AttachmentForm, ProjectForm
@@ -103,7 +104,7 @@ def detail(project_id: int):
         lifecycle=[t for t in PROJECT_LIFECYCLE_TARGETS if t in allowed],
         is_owner=content.is_owner(project, current_user), action_form=ActionForm(),
         transition_form=TransitionForm(), attachment_form=AttachmentForm(),
-        max_attachments=services.MAX_ATTACHMENTS,
+        max_attachments=services.MAX_ATTACHMENTS, **recommendations(project, current_user),
     )
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..content.views import ActionForm, page_number
 from ..extensions import db
+from ..matching.digest import matches_since_last_visit
 from ..needs import services as need_services
 from ..notifications import services as notifications
 from ..projects import services as project_services
@@ -41,9 +42,11 @@ def home():
     project_groups, need_groups = _grouped(projects), _grouped(needs)
     counts = Counter({name: len(project_groups[name]) + len(need_groups[name]) for name in GROUPS})
     recent, _total = notifications.for_user(current_user, 1, 5)
+    new_matches = matches_since_last_visit(current_user)
+    db.session.commit()  # the visit moves the "new since" mark
     return render_template("workspace/home.html", project_groups=project_groups, need_groups=need_groups,
                            counts=counts, recent=recent, may_post_project=project_services.may_create(current_user),
-                           may_post_need=need_services.may_create(current_user))
+                           may_post_need=need_services.may_create(current_user), new_matches=new_matches)
 
 
 @bp.get("/notifications")

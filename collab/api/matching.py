@@ -1,0 +1,147 @@
+"""API for matches and introductions (对接)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from ..content.services import ContentError
+from ..extensions import db
+from ..matching import introductions
+from ..matching.models import Introduction
+from ..matching.store import needs_for_project, projects_for_need
+from ..needs import services as need_services
+from ..projects import services as project_services
+from . import bp
+from .auth import token_required
+from .errors import ApiError
+from .routes import json_body
+from .serializers import iso
+
+
+def _limit() -> int:
+    try:
+        limit = int(request.args.get("limit", 10))
+    except ValueError:
+        raise ApiError(400, "validation_error", fields={"limit": ["integer 1..20"]}) from None
+    if not 1 <= limit <= 20:
+        raise ApiError(400, "validation_error", fields={"limit": ["integer 1..20"]})
+    return limit
+
+
+def _owner_or_admin(item) -> None:
+    if item is None:
+        raise ApiError(404)
+    if not (current_user.is_admin or item.owner_id == current_user.id):
+        raise ApiError(403)
+
+
+@bp.get("/needs/<int:need_id>/matches")
+@token_required
+def need_matches(need_id: int):
+    """Ranked projects for a need (its owner, admins)."""
+    need = need_services.get_visible(need_id, current_user)
+    _owner_or_admin(need)
+    items = [{"project_id": m.project_id, "score": round(m.score, 4), "reasons": m.reasons or {}}
+             for m in projects_for_need(need, current_user, _limit())]
+    return jsonify(items=items, page=1, per_page=len(items), total=len(items))
+
+
+@bp.get("/projects/<int:project_id>/matches")
+@token_required
+def project_matches(project_id: int):
+    """Ranked needs for a project (its owner, admins)."""
+    project = project_services.get_visible(project_id, current_user)
+    _owner_or_admin(project)
+    items = [{"need_id": m.need_id, "score": round(m.score, 4), "reasons": m.reasons or {}}
+             for m in needs_for_project(project, current_user, _limit())]
+    return jsonify(items=items, page=1, per_page=len(items), total=len(items))
+
+
+def introduction_json(intro: Introduction) -> dict:
+    contacts = intro.status in ("accepted", "meeting_held", "agreement_signed")
+    return {
+        "id": intro.id, "need_id": intro.need_id, "project_id": intro.project_id, "status": intro.status,
+        "initiator_side": intro.initiator_side, "message": intro.message, "score": intro.score,
+        "decline_reason": intro.decline_reason, "decline_note": intro.decline_note,
+        "created_at": iso(intro.created_at), "accepted_at": iso(intro.accepted_at),
+        "meeting_at": iso(intro.meeting_at), "signed_at": iso(intro.signed_at),
+        "contacts": ({"need": _contact(intro.need), "project": _contact(intro.project)} if contacts else None),
+    }
+
+
+def _contact(item) -> dict:
+    org = item.organisation
+    return {"name": item.owner.display_name, "email": item.owner.email,
+            "organisation": ({"id": org.id, "name_zh": org.name_zh, "name_en": org.name_en} if org else None)}
+
+
+def _run(action):
+    try:
+        action()
+    except ContentError as error:
+        db.session.rollback()
+        if error.status == 400:
+            raise ApiError(400, "validation_error", str(error.message), {error.code or "input": [str(error.message)]}) from None
+        raise ApiError(error.status, message=str(error.message)) from None
+    db.session.commit()
+
+
+@bp.get("/introductions")
+@token_required
+def list_introductions():
+    """Introductions where the caller owns the need or the project."""
+    items = [introduction_json(i) for i in introductions.for_user(current_user)]
+    return jsonify(items=items, page=1, per_page=len(items), total=len(items))
+
+
+@bp.post("/introductions")
+@token_required
+def create_introduction():
+    """Express interest {"project_id", "need_id", "message"} in a match, from either side."""
+    data = json_body()
+    fields = {}
+    for name in ("project_id", "need_id"):
+        if not isinstance(data.get(name), int) or isinstance(data.get(name), bool):
+            fields[name] = ["integer expected"]
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip() or len(message) > 2000 or "\x00" in message:
+        fields["message"] = ["text of 1..2000 characters"]
+    if fields:
+        raise ApiError(400, "validation_error", fields=fields)
+    need = need_services.get_visible(data["need_id"], current_user)
+    project = project_services.get_visible(data["project_id"], current_user)
+    if need is None or project is None:
+        raise ApiError(404)
+    holder = {}
+    _run(lambda: holder.setdefault("intro", introductions.express_interest(current_user, need, project, message)))
+    return jsonify(introduction_json(holder["intro"])), 201
+
+
+@bp.get("/introductions/<int:intro_id>")
+@token_required
+def get_introduction(intro_id: int):
+    """One introduction (parties, admins)."""
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or not introductions.can_view(intro, current_user):
+        raise ApiError(404)
+    return jsonify(introduction_json(intro))
+
+
+@bp.post("/introductions/<int:intro_id>/<action>")
+@token_required
+def introduction_action(intro_id: int, action: str):
+    """accept / decline {"reason", "note"} / meeting_held / agreement_signed (parties)."""
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or not introductions.can_view(intro, current_user):
+        raise ApiError(404)
+    if action not in introductions.ACTIONS:
+        raise ApiError(404)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request")
+    reason, note = data.get("reason"), data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 1000 or "\x00" in note):
+        raise ApiError(400, "validation_error", fields={"note": ["text up to 1000 characters"]})
+    _run(lambda: introductions.act(intro, action, current_user, reason=reason if isinstance(reason, str) else None,
+                                   note=note))
+    return jsonify(introduction_json(intro))

@@ -1,0 +1,123 @@
+"""Introduction pages (对接), the admin funnel and the digest switch."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth.sessions import admin_required
+from ..content.services import ContentError
+from ..content.views import ActionForm
+from ..extensions import db
+from ..needs import services as need_services
+from ..projects import services as project_services
+from . import introductions
+from .digest import preference
+from .forms import DeclineForm, DigestForm, InterestForm
+from .models import Introduction
+
+bp = Blueprint("matching", __name__, url_prefix="/<lang:lang>")
+
+
+def _decline_form() -> DeclineForm:
+    form = DeclineForm()
+    form.reason.choices = list(introductions.DECLINE_LABELS.items())
+    return form
+
+
+@bp.post("/introductions")
+@login_required
+def express_interest():
+    """Express interest in a match, with a message to the other side."""
+    form = InterestForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(request.referrer or url_for("workspace.home"))
+    need = need_services.get_visible(form.need_id.data, current_user)
+    project = project_services.get_visible(form.project_id.data, current_user)
+    if need is None or project is None:
+        abort(404)
+    try:
+        intro = introductions.express_interest(current_user, need, project, form.message.data)
+    except ContentError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "danger")
+        return redirect(request.referrer or url_for("workspace.home"))
+    db.session.commit()
+    flash(_("Your interest is sent. You will be told when the other side answers."), "success")
+    return redirect(url_for("matching.introduction", intro_id=intro.id))
+
+
+@bp.get("/introductions/")
+@login_required
+def introduction_list():
+    """My introductions, as either side."""
+    return render_template("matching/introductions.html", intros=introductions.for_user(current_user))
+
+
+def _visible(intro_id: int) -> Introduction:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or not introductions.can_view(intro, current_user):
+        abort(404)
+    return intro
+
+
+@bp.get("/introductions/<int:intro_id>")
+@login_required
+def introduction(intro_id: int):
+    """One introduction; contacts are shown once it is accepted."""
+    intro = _visible(intro_id)
+    my_side = introductions.side_of(current_user, intro.need, intro.project)
+    responder = "project" if intro.initiator_side == "need" else "need"
+    return render_template(
+        "matching/introduction.html", intro=intro, history=introductions.history(intro),
+        my_side=my_side, is_responder=my_side == responder, action_form=ActionForm(),
+        decline_form=_decline_form(),
+        contacts_visible=intro.status in ("accepted", "meeting_held", "agreement_signed"),
+    )
+
+
+@bp.post("/introductions/<int:intro_id>/<action>")
+@login_required
+def introduction_action(intro_id: int, action: str):
+    """Accept, decline, meeting held, agreement signed."""
+    intro = _visible(intro_id)
+    if action not in introductions.ACTIONS:
+        abort(404)
+    form = _decline_form() if action == "decline" else ActionForm()
+    if form.validate_on_submit():
+        try:
+            introductions.act(intro, action, current_user,
+                              reason=getattr(form, "reason", None) and form.reason.data,
+                              note=getattr(form, "note", None) and form.note.data)
+        except ContentError as error:
+            db.session.rollback()
+            if error.status == 403:
+                abort(403)
+            flash(str(error.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The introduction is updated."), "success")
+    return redirect(url_for("matching.introduction", intro_id=intro_id))
+
+
+@bp.post("/account/digest")
+@login_required
+def digest_preference():
+    """Turn the weekly match digest on or off."""
+    form = DigestForm()
+    if form.validate_on_submit():
+        preference(current_user).digest_enabled = bool(form.digest_enabled.data)
+        db.session.commit()
+        flash(_("Your e-mail preference is saved."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.get("/admin/funnel")
+@admin_required
+def funnel():
+    """Matches → interest → accepted → meeting → signed, per month and per organisation."""
+    return render_template("matching/funnel.html", by_month=introductions.funnel("month"),
+                           by_org=introductions.funnel("organisation"))

@@ -1,0 +1,189 @@
+"""The matching engine applied to the database: which items may match, the bulk and
+incremental refresh of the stored top lists, and reading them back for a viewer."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, func, select, tuple_
+
+from ..db import utcnow
+from ..extensions import db
+from ..needs.models import Need
+from ..needs.services import visibility_clause as need_visibility
+from ..projects.models import Project
+from ..projects.services import visibility_clause as project_visibility
+from .docs import NeedDoc, ProjectDoc
+from .engine import build_index, rank_needs_for_project, rank_projects_for_need, top_k, weights_from_config
+from .models import Match
+
+# Closed, expired, withdrawn and unpublished items never match (DESIGN.md §2).
+MATCHABLE_PROJECT_STATUSES = ("published", "in_incubation", "landed")
+MATCHABLE_NEED_STATUSES = ("open", "in_talks")
+TOP_K = 20
+
+
+def project_doc(project: Project) -> ProjectDoc:
+    return ProjectDoc(
+        id=str(project.id), title_zh=project.title_zh, title_en=project.title_en,
+        summary_zh=project.summary_zh, summary_en=project.summary_en, sectors=project.sector_codes,
+        stage=project.stage, direction=project.direction, city=project.city,
+        funding_sought_cny=project.funding_sought_cny, seeks=list(project.seeks or []),
+        published_at=project.published_at,
+    )
+
+
+def need_doc(need: Need) -> NeedDoc:
+    return NeedDoc(
+        id=str(need.id), kind=need.kind, title_zh=need.title_zh, title_en=need.title_en,
+        description_zh=need.description_zh, description_en=need.description_en, sectors=need.sector_codes,
+        location=need.location, budget_min=need.budget_min_cny, budget_max=need.budget_max_cny,
+        published_at=need.published_at,
+    )
+
+
+def is_matchable(item) -> bool:
+    statuses = MATCHABLE_PROJECT_STATUSES if item.item_type == "project" else MATCHABLE_NEED_STATUSES
+    return item.status in statuses
+
+
+def _matchable(model, statuses, batch: int = 2000):
+    """Every matchable item of a side, loaded in batches (sectors with selectin)."""
+    last = 0
+    while True:
+        rows = db.session.scalars(select(model).where(model.status.in_(statuses), model.id > last)
+                                  .order_by(model.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def _weights() -> dict:
+    return weights_from_config(current_app.config)
+
+
+# --- the per-process index of each side, for matching one new item quickly -----------
+
+_indexes: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+def _side_version(model, statuses) -> tuple:
+    count, newest, top = db.session.execute(select(
+        func.count(model.id), func.max(model.updated_at), func.max(model.id)).where(model.status.in_(statuses))).one()
+    return (str(db.engine.url), model.__tablename__, count, newest, top)
+
+
+def side_index(side: str):
+    """The engine's index of all matchable projects or needs, rebuilt when they changed."""
+    model, statuses, to_doc = ((Project, MATCHABLE_PROJECT_STATUSES, project_doc) if side == "projects"
+                               else (Need, MATCHABLE_NEED_STATUSES, need_doc))
+    version = _side_version(model, statuses)
+    with _lock:
+        cached = _indexes.get(side)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    docs = [to_doc(item) for item in _matchable(model, statuses)]
+    index = build_index(docs, side=side, weights=_weights())
+    with _lock:
+        _indexes[side] = (version, index)
+    return index
+
+
+# --- refreshing stored matches ----------------------------------------------------------
+
+def refresh_item(item, now: datetime | None = None) -> int:
+    """Recompute one project's or need's matches against the other side (on publish or
+    edit); an item that may no longer match loses its matches. Returns rows stored."""
+    column = Match.project_id if item.item_type == "project" else Match.need_id
+    if not is_matchable(item):
+        db.session.execute(delete(Match).where(column == item.id))
+        return 0
+    if item.item_type == "project":
+        found = rank_needs_for_project(project_doc(item), side_index("needs"), TOP_K)
+    else:
+        found = rank_projects_for_need(need_doc(item), side_index("projects"), TOP_K)
+    pairs = {(int(m.need_id), int(m.project_id)): m for m in found if m.score > 0}
+    return _store(pairs, scope=column == item.id, now=now)
+
+
+def load_docs() -> tuple[list[NeedDoc], list[ProjectDoc]]:
+    """Every matchable need and project as the engine's records."""
+    return ([need_doc(n) for n in _matchable(Need, MATCHABLE_NEED_STATUSES)],
+            [project_doc(p) for p in _matchable(Project, MATCHABLE_PROJECT_STATUSES)])
+
+
+def rank_everything(needs: list[NeedDoc], projects: list[ProjectDoc]) -> dict[str, list[str]]:
+    """Every project ranked for every need (evaluation; pages read the stored top lists)."""
+    result = top_k(needs, projects, None, weights=_weights(), explain=False)
+    return {need_id: [m.project_id for m in found] for need_id, found in result.for_needs.items()}
+
+
+def refresh_all(now: datetime | None = None) -> dict[str, int]:
+    """Recompute the top 20 for every matchable need and project and store their union."""
+    needs, projects = load_docs()
+    result = top_k(needs, projects, TOP_K, weights=_weights())
+    pairs = {}
+    for found in (*result.for_needs.values(), *result.for_projects.values()):
+        for m in found:
+            if m.score > 0:
+                pairs[(int(m.need_id), int(m.project_id))] = m
+    stored = _store(pairs, scope=None, now=now)
+    with _lock:  # the fresh indexes serve the next incremental matches
+        _indexes["needs"] = (_side_version(Need, MATCHABLE_NEED_STATUSES), result.needs)
+        _indexes["projects"] = (_side_version(Project, MATCHABLE_PROJECT_STATUSES), result.projects)
+    return {"needs": len(needs), "projects": len(projects), "matches": stored}
+
+
+def _store(pairs: dict, scope, now: datetime | None) -> int:
+    """Make the stored matches in ``scope`` (all when None) equal ``pairs``; a pair that
+    already existed keeps its created_at, so "new since" stays true."""
+    now = now or utcnow()
+    existing_query = select(Match.id, Match.need_id, Match.project_id)
+    if scope is not None:
+        existing_query = existing_query.where(scope)
+    existing = {(n, p): i for i, n, p in db.session.execute(existing_query)}
+    stale = [i for pair, i in existing.items() if pair not in pairs]
+    for start in range(0, len(stale), 500):
+        db.session.execute(delete(Match).where(Match.id.in_(stale[start:start + 500])))
+    updates = [{"id": existing[pair], "score": m.score, "reasons": m.reasons or {}, "computed_at": now}
+               for pair, m in pairs.items() if pair in existing]
+    inserts = [{"need_id": n, "project_id": p, "score": m.score, "reasons": m.reasons or {},
+                "created_at": now, "computed_at": now}
+               for (n, p), m in pairs.items() if (n, p) not in existing]
+    if updates:
+        table = Match.__table__
+        db.session.execute(table.update().where(table.c.id == bindparam("match_id"))
+                           .values(score=bindparam("new_score"), reasons=bindparam("new_reasons"),
+                                   computed_at=bindparam("new_computed_at")),
+                           [{"match_id": u["id"], "new_score": u["score"], "new_reasons": u["reasons"],
+                             "new_computed_at": u["computed_at"]} for u in updates])
+    if inserts and scope is not None:
+        # Another item's refresh may have stored a pair this one also found (the pair key is unique).
+        taken = set(db.session.execute(select(Match.need_id, Match.project_id).where(
+            tuple_(Match.need_id, Match.project_id).in_([(r["need_id"], r["project_id"]) for r in inserts]))).all())
+        inserts = [r for r in inserts if (r["need_id"], r["project_id"]) not in taken]
+    for start in range(0, len(inserts), 2000):
+        db.session.execute(Match.__table__.insert(), inserts[start:start + 2000])
+    db.session.flush()
+    return len(pairs)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def projects_for_need(need: Need, viewer, limit: int = 10) -> list[Match]:
+    """The stored best projects for a need that ``viewer`` may see, best first."""
+    return list(db.session.scalars(
+        select(Match).join(Project, Project.id == Match.project_id)
+        .where(Match.need_id == need.id, Project.status.in_(MATCHABLE_PROJECT_STATUSES), project_visibility(viewer))
+        .order_by(Match.score.desc(), Match.id).limit(limit)))
+
+
+def needs_for_project(project: Project, viewer, limit: int = 10) -> list[Match]:
+    """The stored best needs for a project that ``viewer`` may see, best first."""
+    return list(db.session.scalars(
+        select(Match).join(Need, Need.id == Match.need_id)
+        .where(Match.project_id == project.id, Need.status.in_(MATCHABLE_NEED_STATUSES), need_visibility(viewer))
+        .order_by(Match.score.desc(), Match.id).limit(limit)))
