@@ -6,6 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import unquote
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_decimal, format_date, get_locale, get_timezone
@@ -70,7 +71,8 @@ def select_timezone() -> str:
     if has_request_context():
         if current_user and current_user.is_authenticated:
             return current_user.timezone
-        browser_zone = request.cookies.get(TZ_COOKIE)
+        # app.js writes the zone with encodeURIComponent ("Asia%2FUrumqi"); cookies are not decoded.
+        browser_zone = unquote(request.cookies.get(TZ_COOKIE, ""))
         if browser_zone and is_valid_timezone(browser_zone):
             return browser_zone
     return current_app.config["DEFAULT_TIMEZONE"]
@@ -146,10 +148,15 @@ def fmt_date(value, format: str = "medium") -> str:
 
 
 def fmt_number(value) -> str:
+    # Reported facts may be ranges such as "20-30"; those are shown as written.
+    if isinstance(value, str):
+        return value
     return "" if value is None else format_decimal(value)
 
 
 def fmt_money(value, currency: str = "CNY") -> str:
+    if isinstance(value, str):
+        return value
     return "" if value is None else format_currency(value, currency)
 
 

@@ -1,7 +1,7 @@
 """Project pages: listing and search, detail with timeline, the form, actions, documents."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -84,8 +84,6 @@ def create():
 
 
 def flash_saved(project: Project) -> None:
-    from flask import flash
-
     if project.status == "pending_review":
         flash(_("Saved and sent for review. An administrator will look at it soon."), "success")
     else:
@@ -177,8 +175,6 @@ def upload(project_id: int):
         run_service(lambda: services.add_attachment(project, current_user, upload_file.filename, data, form.kind.data),
                     _("The document is attached."))
     else:
-        from flask import flash
-
         flash(_("Choose a file to upload."), "danger")
     return redirect(url_for("projects.detail", project_id=project_id))
 
