@@ -1,0 +1,192 @@
+"""Factories for projects and needs, shared by the issue-3 test modules.
+
+Items are written through the services (so they are indexed and carry their history)
+and then moved to the wanted status with ``content.record_change``, as a real
+lifecycle would have. Import the fixtures into a test module:
+``from content_factories import make_project, make_need, ...  # noqa: F401``.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from collab.extensions import db
+
+# The route each status is reached by from draft (the states in between are recorded too).
+PROJECT_PATHS = {
+    "draft": (),
+    "pending_review": ("pending_review",),
+    "rejected": ("pending_review", "rejected"),
+    "published": ("pending_review", "published"),
+    "in_incubation": ("pending_review", "published", "in_incubation"),
+    "landed": ("pending_review", "published", "in_incubation", "landed"),
+    "graduated": ("pending_review", "published", "in_incubation", "landed", "graduated"),
+    "closed": ("pending_review", "published", "closed"),
+}
+NEED_PATHS = {
+    "draft": (),
+    "pending_review": ("pending_review",),
+    "rejected": ("pending_review", "rejected"),
+    "open": ("pending_review", "open"),
+    "in_talks": ("pending_review", "open", "in_talks"),
+    "fulfilled": ("pending_review", "open", "fulfilled"),
+    "withdrawn": ("pending_review", "open", "withdrawn"),
+    "expired": ("pending_review", "open", "expired"),
+}
+
+
+def project_data(**fields) -> dict:
+    """Valid service data for a project (the form's ``data_for_model`` shape)."""
+    data = {
+        "title_zh": "钙钛矿光伏组件中试线", "title_en": "Perovskite solar module pilot line",
+        "summary_zh": "在深圳完成中试，计划在哈密落地组件产线。",
+        "summary_en": "Pilot run finished in Shenzhen; the module line is to land in Hami.",
+        "stage": "prototype", "direction": "offshore_to_xinjiang", "funding_sought_cny": 5_000_000,
+        "team_size": 12, "ip_status": "pending", "seeks": ["landing_site", "capital"], "city": "Shenzhen",
+        "sectors": ["new_energy"],
+    }
+    data.update(fields)
+    return data
+
+
+def need_data(**fields) -> dict:
+    """Valid service data for a need, deadline a month ahead (Beijing date)."""
+    from collab.needs.services import today
+
+    data = {
+        "kind": "technology", "title_zh": "盐碱地节水滴灌技术", "title_en": "Water-saving drip irrigation for saline soil",
+        "description_zh": "寻找适合南疆盐碱地的节水滴灌方案。",
+        "description_en": "Looking for a drip irrigation system suited to saline soil in southern Xinjiang.",
+        "budget_min_cny": 1_000_000, "budget_max_cny": 3_000_000, "location": "kashgar",
+        "deadline": today() + timedelta(days=30), "visibility": "public", "sectors": ["modern_agriculture"],
+    }
+    data.update(fields)
+    return data
+
+
+def _walk(item, path, owner, admin) -> None:
+    from collab.content import services as content
+
+    for status in path:
+        actor = owner if status in ("pending_review",) else admin
+        content.record_change(item, status, actor)
+
+
+@pytest.fixture
+def make_admin(create_user):
+    """One admin per test (created on first use), the reviewer in factory histories."""
+    holder = {}
+
+    def get():
+        if "admin" not in holder:
+            holder["admin"] = create_user(role="admin", display_name="Reviewer Admin")
+        return holder["admin"]
+
+    return get
+
+
+@pytest.fixture
+def make_project(app, make_admin):
+    """make_project(owner, status="draft", **fields) -> Project, committed."""
+    from collab.projects import services
+
+    def make(owner, status="draft", **fields):
+        project = services.create_project(owner, project_data(**fields))
+        _walk(project, PROJECT_PATHS[status], owner, make_admin() if PROJECT_PATHS[status] else None)
+        db.session.commit()
+        return project
+
+    return make
+
+
+@pytest.fixture
+def make_need(app, make_admin):
+    """make_need(owner, status="draft", **fields) -> Need, committed."""
+    from collab.needs import services
+
+    def make(owner, status="draft", **fields):
+        need = services.create_need(owner, need_data(**fields))
+        _walk(need, NEED_PATHS[status], owner, make_admin() if NEED_PATHS[status] else None)
+        db.session.commit()
+        return need
+
+    return make
+
+
+# --- who is asking --------------------------------------------------------------
+
+ROLES = ["visitor", "enterprise", "center", "mentor", "pending", "admin", "owner"]
+OTHERS = [r for r in ROLES if r != "owner"]
+
+
+@pytest.fixture
+def act_as(create_user, login, client):
+    """act_as(role, owner) -> the user now logged in (None for a visitor); "owner" logs in ``owner``."""
+
+    def become(role, owner=None):
+        if role == "visitor":
+            return None
+        if role == "owner":
+            user = owner
+        elif role == "pending":
+            user = create_user(role="enterprise", approved=False)
+        else:
+            user = create_user(role=role)
+        login(user)
+        return user
+
+    return become
+
+
+def refused(response, *codes) -> bool:
+    """A refusal: the given statuses, or (for visitors) the redirect to the login page."""
+    if response.status_code in codes:
+        return True
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def page(response) -> str:
+    assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
+    return response.get_data(as_text=True)
+
+
+def field_error(html: str, field: str) -> str | None:
+    """The text of the error shown next to a form field (``<id>-error``), or None."""
+    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
+    return match.group(1).strip() if match else None
+
+
+def reload(item):
+    """The item as stored now (None once deleted)."""
+    db.session.expire_all()
+    return db.session.get(type(item), item.id)
+
+
+# --- minimal real files -----------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def _ooxml(part: str, body: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr(part, body)
+    return buffer.getvalue()
+
+
+DOCX = _ooxml("word/document.xml", b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
+PPTX = _ooxml("ppt/presentation.xml", b'<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>')
+PLAIN_ZIP = b""
+with io.BytesIO() as _buffer:
+    with zipfile.ZipFile(_buffer, "w") as _archive:
+        _archive.writestr("notes.txt", "not an office document")
+    PLAIN_ZIP = _buffer.getvalue()
