@@ -16,6 +16,13 @@ CSP = "; ".join([
 
 
 def setup_security(app) -> None:
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Rate limits and Secure cookies need the client's address and scheme, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -128,9 +129,20 @@ def app_config(migrated_database, tmp_path) -> dict:
             "UPLOAD_FOLDER": str(tmp_path / "uploads")}
 
 
+def _fresh_request_globals(sender, **extra) -> None:
+    """Start each test request with an empty ``g``, as in production.
+
+    The test's own app context stays pushed, so Flask reuses it for every request of the
+    test, and ``g`` would carry the previous request's cached Babel locale and
+    translations, Flask-Login user and language into the next one.
+    """
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(app_config):
     application = create_app(app_config)
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         from collab.orgs.services import load_reference_data
 

@@ -58,12 +58,19 @@ class RegisterForm(BaseForm, ProfileFields):
             raise ValidationError(_l("Choose an organisation from the list."))
         if field.data == self.NEW_ORG:
             if not (self.org_name_zh.data or self.org_name_en.data):
-                self.org_name_zh.errors.append(_l("Give the organisation's name in Chinese or English."))
                 raise ValidationError(_l("Tell us about the new organisation below."))
             if self.org_kind.data not in ORG_KINDS:
                 raise ValidationError(_l("Choose a kind of organisation."))
         elif not field.data and self.role.data in ("enterprise", "center"):
             raise ValidationError(_l("Enterprises and centers belong to an organisation: pick one or propose a new one."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.organisation.data == self.NEW_ORG and not (self.org_name_zh.data or self.org_name_en.data):
+            # Added after super(): WTForms resets a field's errors when it validates that field.
+            self.org_name_zh.errors = [*self.org_name_zh.errors, _l("Give the organisation's name in Chinese or English.")]
+            valid = False
+        return valid
 
 
 class ProfileForm(BaseForm, ProfileFields):

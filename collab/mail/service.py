@@ -1,6 +1,6 @@
 """E-mail: every message is rendered in its recipient's language and time zone and
 written to the outbox table in the caller's transaction; a scheduled job hands
-unsent rows to SMTP when ``MAIL_BACKEND`` is ``smtp``."""
+unsent rows to SMTP when ``MAIL_DELIVERY`` is ``smtp``."""
 from __future__ import annotations
 
 import logging
@@ -29,10 +29,18 @@ def send_email(user, template: str, **context) -> OutboxMessage:
     return send_email_to(user.email, lang, tz, template, user=user, **context)
 
 
-def send_email_to(address: str, lang: str, tz: str, template: str, user=None, **context) -> OutboxMessage:
-    """Queue a message to an address in the given language and zone."""
-    from flask import g
+def send_email_to(address: str, lang: str, tz: str, template: str, user=None, ics: str | None = None,
+                  **context) -> OutboxMessage:
+    """Queue a message to an address in the given language and zone (``ics``: a calendar part)."""
+    from flask import g, has_request_context, request
 
+    base_url = current_app.config["BASE_URL"]
+    if not has_request_context() or request.url_root.rstrip("/") != base_url.rstrip("/"):
+        # Links in the message point at BASE_URL: outside a request there is no host, and
+        # inside one the Host header is the sender's to forge (password-reset poisoning).
+        # POST marks it a write path for SQLite's BEGIN IMMEDIATE.
+        with current_app.test_request_context(base_url=base_url, method="POST"):
+            return send_email_to(address, lang, tz, template, user=user, ics=ics, **context)
     locale = current_app.config["LANGUAGES"][lang]
     previous_lang = g.get("lang")
     # Links and dates inside the message follow the recipient, not the sender.
@@ -51,6 +59,7 @@ def send_email_to(address: str, lang: str, tz: str, template: str, user=None, **
     message = OutboxMessage(
         recipient=address, user_id=getattr(user, "id", None), locale=lang,
         template=template, subject=" ".join(subject.split()), body_text=body_text, body_html=body_html,
+        ics=ics,
     )
     db.session.add(message)
     db.session.flush()
@@ -75,7 +84,7 @@ def force_timezone(tz: str):
 def deliver_outbox(limit: int = 50) -> int:
     """Send queued messages through SMTP; each row is claimed atomically, so two
     runs never send one message twice. Returns how many were sent."""
-    if current_app.config["MAIL_BACKEND"] != "smtp":
+    if current_app.config["MAIL_DELIVERY"] != "smtp":
         return 0
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
@@ -99,6 +108,10 @@ def deliver_outbox(limit: int = 50) -> int:
             )
             if message.body_html:
                 email.attach_alternative(message.body_html, "text/html")
+            if message.ics:  # an invitation (STACK.md): a text/calendar part with its iTIP method
+                method = "CANCEL" if "METHOD:CANCEL" in message.ics else "REQUEST"
+                email.attach_alternative(message.ics, f"text/calendar; method={method}")
+                email.attach("invite.ics", message.ics, "application/ics")
             email.send()
             sent += 1
         except Exception as error:  # give the row back for a later attempt

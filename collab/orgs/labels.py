@@ -37,7 +37,8 @@ COUNTRY_LABELS = {
     "KZ": _l("Kazakhstan"),
     "KG": _l("Kyrgyzstan"),
     "TJ": _l("Tajikistan"),
-    "OTHER": _l("Other country"),
+    # ISO 3166 "ZZ" (unknown): the country column holds two-letter codes only.
+    "ZZ": _l("Other country"),
 }
 
 FACT_LABELS = {
