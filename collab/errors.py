@@ -1,10 +1,10 @@
-"""Translated error pages for people, the API's error shape for programs, and 503
-(never a traceback) when the database is unreachable."""
+"""Translated error pages for people, the API's error shape for programs, 503 (never a
+traceback) when the database is unreachable, and 400 for text no database can store."""
 from __future__ import annotations
 
 import logging
 
-from flask import g, render_template, request
+from flask import abort, g, make_response, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
@@ -29,17 +29,71 @@ def _page(status: int, retry_after: int | None = None):
     return response
 
 
+def storable(value) -> bool:
+    """False for text no database column takes, anywhere inside ``value``: NUL (the
+    PostgreSQL driver refuses it, STACK.md) or a lone surrogate such as "\\ud800"
+    (JSON can carry one; UTF-8 cannot encode it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(storable(item) for item in value)
+    return True
+
+
+def guard_unstorable_input(app) -> None:
+    """Refuse a URL or JSON body carrying unstorable text with 400 before any view runs.
+
+    Without it, ``?q=%00`` reached a query and answered 500 on PostgreSQL only. Form
+    fields are left to BaseForm, which explains the problem next to the field.
+    """
+    from .api.errors import api_error
+
+    @app.before_request
+    def refuse_unstorable_input():
+        if not storable(request.path) or not storable(list(request.args.items(multi=True))):
+            abort(400)
+        if request.is_json:
+            data = request.get_json(silent=True)
+            if isinstance(data, dict) and _is_api():
+                from flask_babel import gettext as _
+
+                bad = [name for name, value in data.items() if not (storable(name) and storable(value))]
+                if bad:
+                    message = _("This text contains characters that are not allowed.")  # as the forms say
+                    return api_error(400, "validation_error", fields={
+                        name if storable(name) else repr(name): [message] for name in bad})
+            elif not storable(data):
+                abort(400)
+        return None
+
+
 def register_error_handlers(app) -> None:
     from .api.errors import api_error, code_for_status
+
+    guard_unstorable_input(app)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
         if _is_api():
-            return api_error(status, code_for_status(status))
-        if status not in PAGE_STATUSES:
+            response = api_error(status, code_for_status(status))
+        elif status not in PAGE_STATUSES:
             return error
-        return _page(status)
+        else:
+            response = make_response(_page(status))
+        # A 405 must name the allowed methods (RFC 9110): keep Werkzeug's Allow header.
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -1,4 +1,9 @@
-"""The OpenAPI 3 document for /api/v1 (kept next to the routes it describes)."""
+"""The OpenAPI 3.1 document for /api/v1 (kept next to the routes it describes).
+
+Each feature adds its paths to PATHS and its schemas to SCHEMAS; tests/test_api.py
+fails when a route under /api/v1 is missing here, when the document stops validating
+as OpenAPI 3.1, and when a response no longer matches its schema.
+"""
 from __future__ import annotations
 
 from copy import deepcopy
@@ -8,87 +13,617 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+ERROR_TEXT = {400: "Bad input (code validation_error or bad_request)", 401: "No or bad token",
+              403: "Not allowed", 404: "Absent or not visible to the caller", 405: "Method not allowed",
+              409: "Conflict: slot taken, wrong state", 413: "Payload too large", 429: "Rate limited",
+              503: "Database unavailable for a moment"}
+
+
 def _error_responses(*codes: int) -> dict:
-    text = {400: "Bad input", 401: "No or bad token", 403: "Not allowed", 404: "Absent or not visible",
-            409: "Conflict", 429: "Rate limited", 503: "Database unavailable"}
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
+    responses = {}
+    for code in codes:
+        response = {"description": ERROR_TEXT[code], "content": {"application/json": {"schema": _ref("Error")}}}
+        if code in (429, 503):
+            response["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
+        responses[str(code)] = response
+    return responses
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _page_of(schema: str) -> dict:
     return {"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
         "items": {"type": "array", "items": _ref(schema)},
-        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 0, "maximum": 100},
+        "total": {"type": "integer", "minimum": 0}}}
+
+
+def _path_id(name: str = "id", description: str = "Numeric id") -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "integer"}}
 
 
 PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    {"name": "page", "in": "query", "description": "Page number, from 1",
+     "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "description": "Items per page (at most 100; more is a 400)",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
 ]
 
+ACCEPT_LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False,
+                   "description": "zh or en: the language of error messages", "schema": {"type": "string"}}
+
 NULLABLE_STRING = {"type": ["string", "null"]}
+UTC_TIME = {"type": "string", "format": "date-time", "pattern": "Z$",
+            "description": "ISO 8601 instant in UTC, ending in Z"}
+
+ORG_KINDS = ["xinjiang_base", "offshore_incubator", "international_partner", "enterprise", "university", "investor"]
+ROLES = ["enterprise", "center", "mentor", "admin"]
 
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}},
+    "Error": {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "additionalProperties": False, "properties": {
+            "code": {"type": "string", "examples": ["validation_error", "invalid_credentials", "not_found"]},
+            "message": {"type": "string", "description": "In the caller's language (Accept-Language)"},
+            "fields": {"type": "object", "description": "Per-field messages, for validation_error",
+                       "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}},
     "TokenRequest": {"type": "object", "required": ["email", "password"], "properties": {
         "email": {"type": "string", "format": "email"}, "password": {"type": "string"},
-        "label": {"type": "string"}}},
+        "label": {"type": "string", "maxLength": 100, "description": "Shown in the profile's token list"}}},
     "Token": {"type": "object", "required": ["token", "expires_at"], "properties": {
-        "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}},
-    "Me": {"type": "object", "required": ["id", "email", "roles", "organisation", "locale", "timezone"], "properties": {
-        "id": {"type": "integer"}, "email": {"type": "string"}, "display_name": {"type": "string"},
-        "roles": {"type": "array", "items": {"type": "string", "enum": ["enterprise", "center", "mentor", "admin"]}},
-        "organisation": {"type": ["object", "null"]}, "membership_status": {"type": "string"},
-        "can_publish": {"type": "boolean"}, "locale": {"type": "string", "enum": ["zh", "en"]},
-        "timezone": {"type": "string"}, "mentor_id": {"type": ["integer", "null"]}}},
-    "Sector": {"type": "object", "required": ["code", "name_zh", "name_en"], "properties": {
-        "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
-        "keywords_zh": {"type": "array", "items": {"type": "string"}},
-        "keywords_en": {"type": "array", "items": {"type": "string"}}}},
-    "Organisation": {"type": "object", "required": ["id", "key", "kind", "name_zh", "name_en", "country"], "properties": {
+        "token": {"type": "string", "description": "Send as Authorization: Bearer <token>"},
+        "expires_at": UTC_TIME}},
+    "OrganisationRef": {"type": "object", "required": ["id", "key", "name_zh", "name_en"], "properties": {
         "id": {"type": "integer"}, "key": {"type": "string"},
-        "kind": {"type": "string", "enum": ["xinjiang_base", "offshore_incubator", "international_partner",
-                                             "enterprise", "university", "investor"]},
-        "status": {"type": "string"}, "name_zh": NULLABLE_STRING, "name_en": NULLABLE_STRING,
-        "city_zh": NULLABLE_STRING, "city_en": NULLABLE_STRING, "country": {"type": "string"},
-        "timezone": {"type": "string"}, "description_zh": NULLABLE_STRING, "description_en": NULLABLE_STRING,
-        "website": NULLABLE_STRING, "facts": {"type": "object"}, "parent_id": {"type": ["integer", "null"]}}},
+        "name_zh": NULLABLE_STRING, "name_en": NULLABLE_STRING}},
+    "Me": {"type": "object",
+           "required": ["id", "email", "display_name", "roles", "organisation", "membership_status",
+                        "can_publish", "locale", "timezone", "mentor_id"],
+           "properties": {
+               "id": {"type": "integer"}, "email": {"type": "string", "format": "email"},
+               "display_name": {"type": "string"},
+               "roles": {"type": "array", "items": {"type": "string", "enum": ROLES}},
+               "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+               "membership_status": {"type": "string", "enum": ["none", "pending", "approved", "rejected"]},
+               "can_publish": {"type": "boolean",
+                               "description": "Approved member of an approved organisation (or an admin)"},
+               "locale": {"type": "string", "enum": ["zh", "en"]},
+               "timezone": {"type": "string", "description": "IANA zone, e.g. Asia/Urumqi"},
+               "mentor_id": {"type": ["integer", "null"], "description": "Set when the caller has a mentor profile"}}},
+    "Sector": {"type": "object", "required": ["code", "name_zh", "name_en", "keywords_zh", "keywords_en"],
+               "properties": {
+                   "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+                   "keywords_zh": {"type": "array", "items": {"type": "string"}},
+                   "keywords_en": {"type": "array", "items": {"type": "string"}}}},
+    "Organisation": {"type": "object",
+                     "required": ["id", "key", "kind", "status", "name_zh", "name_en", "city_zh", "city_en",
+                                  "country", "timezone", "description_zh", "description_en", "website",
+                                  "facts", "parent_id"],
+                     "properties": {
+                         "id": {"type": "integer"}, "key": {"type": "string"},
+                         "kind": {"type": "string", "enum": ORG_KINDS},
+                         "status": {"type": "string", "enum": ["proposed", "approved", "rejected"]},
+                         "name_zh": NULLABLE_STRING, "name_en": NULLABLE_STRING,
+                         "city_zh": NULLABLE_STRING, "city_en": NULLABLE_STRING,
+                         "country": {"type": "string", "description": "ISO 3166 alpha-2 code, or OTHER"},
+                         "timezone": {"type": "string"},
+                         "description_zh": NULLABLE_STRING, "description_en": NULLABLE_STRING,
+                         "website": NULLABLE_STRING,
+                         "facts": {"type": "object", "description": "Reported figures: numbers, or ranges as text",
+                                   "additionalProperties": {"type": ["number", "string", "null"]}},
+                         "parent_id": {"type": ["integer", "null"]}}},
 }
 
 PATHS = {
     "/tokens": {"post": {
-        "summary": "Log in and get a bearer token", "security": [],
+        "operationId": "createToken", "tags": ["auth"], "summary": "Log in and get a bearer token",
+        "security": [], "parameters": [ACCEPT_LANGUAGE],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TokenRequest")}}},
-        "responses": {"201": {"description": "Token issued", "content": {"application/json": {"schema": _ref("Token")}}},
+        "responses": {"201": _json("Token issued", _ref("Token")),
                       **_error_responses(400, 401, 429)}}},
     "/me": {"get": {
-        "summary": "The caller", "responses": {
-            "200": {"description": "The caller", "content": {"application/json": {"schema": _ref("Me")}}},
-            **_error_responses(401)}}},
+        "operationId": "getMe", "tags": ["auth"], "summary": "The caller", "parameters": [ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The caller", _ref("Me")), **_error_responses(401)}}},
     "/sectors": {"get": {
-        "summary": "The sector taxonomy", "security": [], "responses": {
-            "200": {"description": "All sectors", "content": {"application/json": {"schema": _page_of("Sector")}}}}}},
+        "operationId": "listSectors", "tags": ["reference"], "summary": "The bilingual sector taxonomy",
+        "security": [],
+        "responses": {"200": _json("All sectors, on one page", _page_of("Sector"))}}},
     "/organisations": {"get": {
-        "summary": "Approved organisations", "security": [],
-        "parameters": [*PAGE_PARAMS,
-                       {"name": "kind", "in": "query", "schema": {"type": "string"}},
-                       {"name": "city", "in": "query", "schema": {"type": "string"}},
-                       {"name": "country", "in": "query", "schema": {"type": "string"}},
-                       {"name": "q", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "A page of organisations",
-                              "content": {"application/json": {"schema": _page_of("Organisation")}}},
+        "operationId": "listOrganisations", "tags": ["organisations"], "summary": "Approved organisations",
+        "security": [],
+        "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE,
+                       {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ORG_KINDS}},
+                       {"name": "city", "in": "query", "description": "City name in Chinese or English",
+                        "schema": {"type": "string"}},
+                       {"name": "country", "in": "query", "description": "ISO 3166 alpha-2 code",
+                        "schema": {"type": "string"}},
+                       {"name": "q", "in": "query", "description": "Words of the name or city, either language",
+                        "schema": {"type": "string"}}],
+        "responses": {"200": _json("A page of organisations", _page_of("Organisation")),
                       **_error_responses(400)}}},
     "/organisations/{id}": {"get": {
-        "summary": "One organisation", "security": [],
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "The organisation",
-                              "content": {"application/json": {"schema": _ref("Organisation")}}},
-                      **_error_responses(404)}}},
-    "/openapi.json": {"get": {"summary": "This document", "security": [],
-                              "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
+        "operationId": "getOrganisation", "tags": ["organisations"], "summary": "One approved organisation",
+        "security": [], "parameters": [_path_id(), ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The organisation", _ref("Organisation")), **_error_responses(404)}}},
+    "/openapi.json": {"get": {
+        "operationId": "getOpenApi", "tags": ["reference"], "summary": "This document", "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.1 document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}}}},
 }
+
+
+# --- projects, needs, reviews and search (collab/api/content.py) ---------------------------
+
+PROJECT_STAGES = ["idea", "prototype", "early_revenue", "growth"]
+PROJECT_DIRECTIONS = ["offshore_to_xinjiang", "xinjiang_to_offshore", "international"]
+PROJECT_STATUSES = ["draft", "pending_review", "published", "in_incubation", "landed", "graduated", "rejected",
+                    "closed"]
+PUBLIC_PROJECT_STATUSES = ["published", "in_incubation", "landed", "graduated", "closed"]
+NEED_KINDS = ["technology", "industry", "talent", "capital"]
+NEED_STATUSES = ["draft", "pending_review", "open", "in_talks", "fulfilled", "withdrawn", "expired", "rejected"]
+PUBLIC_NEED_STATUSES = ["open", "in_talks", "fulfilled", "expired", "withdrawn"]
+NEED_LOCATIONS = ["urumqi", "kashgar", "karamay", "yili", "changji", "hami", "turpan", "aksu", "hotan", "korla",
+                  "shihezi", "bortala", "tacheng", "altay", "kizilsu"]
+REVIEW_REASONS = ["incomplete", "not_in_scope", "duplicate", "unclear", "confidential", "other"]
+_PLAIN = "Plain text: no HTML tags, no control characters"
+_AMOUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_000}
+_SECTOR_CODES = {"type": "array", "items": {"type": "string"}, "description": "Codes from GET /sectors"}
+
+
+def _text(max_length: int, description: str = _PLAIN) -> dict:
+    return {"type": ["string", "null"], "maxLength": max_length, "description": description}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "description": description, "schema": schema or {"type": "string"}}
+
+
+SCHEMAS.update({
+    "StatusChange": {"type": "object", "required": ["from", "to", "at", "actor_id", "note", "reason"], "properties": {
+        "from": NULLABLE_STRING, "to": {"type": "string"}, "at": UTC_TIME,
+        "actor_id": {"type": ["integer", "null"],
+                     "description": "Who made the change (null for the system, and for others on an anonymous need)"},
+        "note": NULLABLE_STRING,
+        "reason": {"type": ["string", "null"], "enum": [*REVIEW_REASONS, None],
+                   "description": "The typed reason of a review rejection"}}},
+    "ProjectInput": {"type": "object", "description": (
+        "A project as written by its owner. Title and summary: at least one language each. "
+        "PATCH takes any subset; a field set to null is cleared."), "properties": {
+        "title_zh": _text(200), "title_en": _text(200), "summary_zh": _text(5000), "summary_en": _text(5000),
+        "sectors": _SECTOR_CODES, "stage": {"type": "string", "enum": PROJECT_STAGES},
+        "direction": {"type": "string", "enum": PROJECT_DIRECTIONS},
+        "funding_sought_cny": _AMOUNT, "team_size": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000},
+        "ip_status": {"type": "string", "enum": ["none", "pending", "granted", "licensed"]},
+        "seeks": {"type": "array", "items": {"type": "string", "enum": [
+            "landing_site", "partners", "capital", "talent", "market"]}},
+        "city": _text(100, "Where it is incubated")}},
+    "Project": {"type": "object", "required": [
+        "id", "status", "title_zh", "title_en", "summary_zh", "summary_en", "sectors", "stage", "direction",
+        "funding_sought_cny", "team_size", "ip_status", "seeks", "city", "organisation", "owner_id",
+        "created_at", "updated_at", "published_at"], "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": PROJECT_STATUSES},
+        "title_zh": NULLABLE_STRING, "title_en": NULLABLE_STRING,
+        "summary_zh": NULLABLE_STRING, "summary_en": NULLABLE_STRING,
+        "sectors": _SECTOR_CODES, "stage": {"type": "string", "enum": PROJECT_STAGES},
+        "direction": {"type": "string", "enum": PROJECT_DIRECTIONS},
+        "funding_sought_cny": {"type": ["integer", "null"]}, "team_size": {"type": ["integer", "null"]},
+        "ip_status": {"type": "string"}, "seeks": {"type": "array", "items": {"type": "string"}},
+        "city": NULLABLE_STRING, "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+        "owner_id": {"type": "integer"}, "created_at": UTC_TIME, "updated_at": UTC_TIME,
+        "published_at": {"oneOf": [UTC_TIME, {"type": "null"}]}}},
+    "ProjectDetail": {"allOf": [_ref("Project"), {"type": "object", "required": ["history", "attachments"],
+                                                  "properties": {
+        "history": {"type": "array", "items": _ref("StatusChange"),
+                    "description": "Every status change, oldest first: incubated offshore, landed in Xinjiang"},
+        "attachments": {"type": "array", "items": {"type": "object", "required": [
+            "id", "filename", "kind", "size", "content_type", "url"], "properties": {
+            "id": {"type": "integer"}, "filename": {"type": "string"},
+            "kind": {"type": "string", "enum": ["business_plan", "pitch_deck", "other"]},
+            "size": {"type": "integer"}, "content_type": {"type": "string"},
+            "url": {"type": "string", "description": "Download link (same visibility as the project)"}}}}}}]},
+    "NeedInput": {"type": "object", "description": (
+        "A need as written by its enterprise. Title and description: at least one language each; "
+        "the deadline (a Beijing date) must be after today. PATCH takes any subset."), "properties": {
+        "kind": {"type": "string", "enum": NEED_KINDS},
+        "title_zh": _text(200), "title_en": _text(200),
+        "description_zh": _text(5000), "description_en": _text(5000), "sectors": _SECTOR_CODES,
+        "budget_min_cny": _AMOUNT, "budget_max_cny": {**_AMOUNT, "description": "Not below budget_min_cny"},
+        "location": {"type": "string", "enum": NEED_LOCATIONS},
+        "deadline": {"type": "string", "format": "date"},
+        "visibility": {"type": "string", "enum": ["public", "members", "anonymous"], "description": (
+            "members: approved members only; anonymous: public, organisation hidden")}}},
+    "Need": {"type": "object", "required": [
+        "id", "status", "kind", "title_zh", "title_en", "description_zh", "description_en", "sectors",
+        "budget_min_cny", "budget_max_cny", "location", "deadline", "visibility", "organisation",
+        "organisation_hidden", "owner_id", "created_at", "updated_at", "published_at"], "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": NEED_STATUSES},
+        "kind": {"type": "string", "enum": NEED_KINDS},
+        "title_zh": NULLABLE_STRING, "title_en": NULLABLE_STRING,
+        "description_zh": NULLABLE_STRING, "description_en": NULLABLE_STRING, "sectors": _SECTOR_CODES,
+        "budget_min_cny": {"type": ["integer", "null"]}, "budget_max_cny": {"type": ["integer", "null"]},
+        "location": {"type": "string", "enum": NEED_LOCATIONS}, "deadline": {"type": "string", "format": "date"},
+        "visibility": {"type": "string", "enum": ["public", "members", "anonymous"]},
+        "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}],
+                         "description": "null when the need is anonymous (except for its owner and admins)"},
+        "organisation_hidden": {"type": "boolean"}, "owner_id": {"type": ["integer", "null"]},
+        "created_at": UTC_TIME, "updated_at": UTC_TIME, "published_at": {"oneOf": [UTC_TIME, {"type": "null"}]}}},
+    "NeedDetail": {"allOf": [_ref("Need"), {"type": "object", "required": ["history"], "properties": {
+        "history": {"type": "array", "items": _ref("StatusChange")}}}]},
+    "Transition": {"type": "object", "required": ["to"], "properties": {
+        "to": {"type": "string", "description": (
+            "Projects: in_incubation, landed, graduated, closed; needs: in_talks, open, fulfilled, withdrawn; "
+            "both: withdraw (back to draft from review)")},
+        "note": _text(1000, "For the record, shown in the history")}},
+    "ReviewItem": {"allOf": [
+        {"type": "object", "required": ["type", "submitted_at", "edit_of_live_item"], "properties": {
+            "type": {"type": "string", "enum": ["project", "need"]},
+            "submitted_at": {"oneOf": [UTC_TIME, {"type": "null"}]},
+            "edit_of_live_item": {"type": "boolean", "description": "An edit of a public item; approval restores its status"}}},
+        {"oneOf": [_ref("Project"), _ref("Need")]}]},
+    "ReviewDecision": {"type": "object", "required": ["decision"], "properties": {
+        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "reason": {"type": ["string", "null"], "enum": [*REVIEW_REASONS, None],
+                   "description": "Required to reject; other also needs a note"},
+        "note": _text(1000, "Message to the author")}},
+    "SearchHit": {"type": "object", "required": ["type", "id", "title_zh", "title_en", "snippet"], "properties": {
+        "type": {"type": "string", "enum": ["project", "need"]}, "id": {"type": "integer"},
+        "title_zh": NULLABLE_STRING, "title_en": NULLABLE_STRING,
+        "snippet": {"type": "string", "description": "Escaped HTML excerpt; the query's terms are in <mark>"},
+        "status": {"type": "string"}}},
+})
+
+_PROJECT_FILTERS = [
+    _query("sector", "Sector code", {"type": "string"}),
+    _query("stage", "Stage", {"type": "string", "enum": PROJECT_STAGES}),
+    _query("direction", "Direction", {"type": "string", "enum": PROJECT_DIRECTIONS}),
+    _query("city", "City where the project is incubated"),
+    _query("organisation", "Key of the posting organisation"),
+    _query("status", "One public status (default: the current ones, without closed)",
+           {"type": "string", "enum": PUBLIC_PROJECT_STATUSES}),
+    _query("q", "Words in Chinese or English (光伏, membranes); every term must match", {"type": "string",
+                                                                                          "maxLength": 100}),
+    _query("sort", "Order", {"type": "string", "enum": ["newest", "funding"], "default": "newest"}),
+]
+_NEED_FILTERS = [
+    _query("kind", "Kind of need", {"type": "string", "enum": NEED_KINDS}),
+    _query("sector", "Sector code"),
+    _query("location", "Location in Xinjiang", {"type": "string", "enum": NEED_LOCATIONS}),
+    _query("organisation", "Key of the enterprise (anonymous needs never match)"),
+    _query("status", "One public status (default: open and in talks)", {"type": "string", "enum": PUBLIC_NEED_STATUSES}),
+    _query("q", "Words in Chinese or English; every term must match", {"type": "string", "maxLength": 100}),
+    _query("sort", "Order", {"type": "string", "enum": ["newest", "deadline", "budget"], "default": "newest"}),
+]
+
+
+def _body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _item_paths(noun: str, plural: str, schema: str, filters: list, who_creates: str) -> dict:
+    """The seven operations on projects or needs."""
+    title = noun.title()
+    one = [_path_id(), ACCEPT_LANGUAGE]
+    return {
+        f"/{plural}": {
+            "get": {"operationId": f"list{title}s", "tags": [plural], "summary": f"Public {plural}, filtered",
+                    "security": [{}, {"bearer": []}], "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE, *filters],
+                    "responses": {"200": _json(f"A page of {plural}", _page_of(schema)), **_error_responses(400)}},
+            "post": {"operationId": f"create{title}", "tags": [plural], "summary": f"Create a {noun} draft ({who_creates})",
+                     "parameters": [ACCEPT_LANGUAGE], "requestBody": _body(f"{schema}Input"),
+                     "responses": {"201": _json("The new draft", _ref(schema)), **_error_responses(400, 401, 403)}}},
+        f"/{plural}/{{id}}": {
+            "get": {"operationId": f"get{title}", "tags": [plural], "summary": f"One {noun} with its history",
+                    "security": [{}, {"bearer": []}], "parameters": one,
+                    "responses": {"200": _json(f"The {noun}", _ref(f"{schema}Detail")), **_error_responses(404)}},
+            "patch": {"operationId": f"update{title}", "tags": [plural],
+                      "summary": f"Edit a {noun} (owner); an edit of a public {noun} goes back to review",
+                      "parameters": one, "requestBody": _body(f"{schema}Input"),
+                      "responses": {"200": _json(f"The {noun}", _ref(schema)),
+                                    **_error_responses(400, 401, 403, 404, 409)}},
+            "delete": {"operationId": f"delete{title}", "tags": [plural], "summary": f"Delete a draft {noun} (owner)",
+                       "parameters": one, "responses": {"204": {"description": "Deleted"},
+                                                        **_error_responses(401, 403, 404, 409)}}},
+        f"/{plural}/{{id}}/submit": {"post": {
+            "operationId": f"submit{title}", "tags": [plural],
+            "summary": "Draft (or rejected) → pending review (owner, an approved member)", "parameters": one,
+            "responses": {"200": _json(f"The {noun}, now pending review", _ref(schema)),
+                          **_error_responses(400, 401, 403, 404, 409)}}},
+        f"/{plural}/{{id}}/transition": {"post": {
+            "operationId": f"transition{title}", "tags": [plural], "summary": "A lifecycle step (owner, admin)",
+            "parameters": one, "requestBody": _body("Transition"),
+            "responses": {"200": _json(f"The {noun} in its new status", _ref(schema)),
+                          **_error_responses(400, 401, 403, 404, 409)}}},
+    }
+
+
+PATHS.update({
+    **_item_paths("project", "projects", "Project", _PROJECT_FILTERS, "centers, enterprises"),
+    **_item_paths("need", "needs", "Need", _NEED_FILTERS, "enterprises"),
+    "/reviews": {"get": {
+        "operationId": "listReviews", "tags": ["reviews"], "summary": "The moderation queue (admins)",
+        "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE,
+                       _query("kind", "Only projects or only needs", {"type": "string", "enum": ["project", "need"]})],
+        "responses": {"200": _json("Pending items: projects, then needs, oldest submission first",
+                                   _page_of("ReviewItem")), **_error_responses(400, 401, 403)}}},
+    "/reviews/{kind}/{id}": {"post": {
+        "operationId": "decideReview", "tags": ["reviews"], "summary": "Approve or reject a pending item (admins)",
+        "parameters": [{"name": "kind", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": ["project", "need"]}}, _path_id(), ACCEPT_LANGUAGE],
+        "requestBody": _body("ReviewDecision"),
+        "responses": {"200": _json("The item after the decision; its owner is notified", _ref("ReviewItem")),
+                      **_error_responses(400, 401, 403, 404, 409)}}},
+    "/search": {"get": {
+        "operationId": "search", "tags": ["search"], "summary": "Projects and needs visible to the caller, both languages",
+        "security": [{}, {"bearer": []}],
+        "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE,
+                       {"name": "q", "in": "query", "required": True,
+                        "description": "Words in Chinese or English (a two-character word such as 光伏 works)",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
+        "responses": {"200": _json("Matches, newest first", _page_of("SearchHit")), **_error_responses(400)}}},
+})
+
+
+# --- matches and introductions (对接) (collab/api/matching.py) ----------------------------
+
+INTRODUCTION_STATUSES = ["proposed", "accepted", "declined", "meeting_held", "agreement_signed"]
+DECLINE_REASONS = ["not_relevant", "too_early", "budget", "already_solved", "other"]
+_NULLABLE_TIME = {"oneOf": [UTC_TIME, {"type": "null"}]}
+
+
+def _match_of(other_id: str, description: str) -> dict:
+    return {"type": "object", "required": [other_id, "score", "reasons"], "properties": {
+        other_id: {"type": "integer", "description": description},
+        "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "Higher is a better fit"},
+        "reasons": _ref("MatchReasons")}}
+
+
+SCHEMAS.update({
+    "MatchReasons": {"type": "object", "description": "Why the two match, best evidence first", "properties": {
+        "sectors": {"type": "array", "items": {"type": "string"}, "description": "Shared sector codes (GET /sectors)"},
+        "terms": {"type": "array", "description": "Shared concepts, named in both languages, whatever language "
+                                                  "each side was written in",
+                  "items": {"type": "object", "required": ["zh", "en"], "properties": {
+                      "zh": {"type": "string", "examples": ["石墨烯"]},
+                      "en": {"type": "string", "examples": ["graphene"]}}}},
+        "rules": {"type": "array", "items": {"type": "string"},
+                  "description": "Fit rules that held, e.g. kind_fit, direction_fit, location_fit, stage_fit, "
+                                 "budget_fit, freshness"},
+        "penalties": {"type": "array", "items": {"type": "string"},
+                      "description": "Fit rules that held the score back (same names as rules)"}}},
+    "ProjectMatch": _match_of("project_id", "A project recommended for the need"),
+    "NeedMatch": _match_of("need_id", "A need recommended for the project"),
+    "IntroductionContact": {"type": "object", "required": ["name", "email", "organisation"], "properties": {
+        "name": {"type": "string"}, "email": {"type": "string", "format": "email"},
+        "organisation": {"oneOf": [{"type": "object", "required": ["id", "name_zh", "name_en"], "properties": {
+            "id": {"type": "integer"}, "name_zh": NULLABLE_STRING, "name_en": NULLABLE_STRING}},
+            {"type": "null"}]}}},
+    "Introduction": {"type": "object", "required": [
+        "id", "need_id", "project_id", "status", "initiator_side", "message", "score", "decline_reason",
+        "decline_note", "created_at", "accepted_at", "meeting_at", "signed_at", "contacts"], "properties": {
+        "id": {"type": "integer"}, "need_id": {"type": "integer"}, "project_id": {"type": "integer"},
+        "status": {"type": "string", "enum": INTRODUCTION_STATUSES},
+        "initiator_side": {"type": "string", "enum": ["need", "project"],
+                           "description": "Who expressed interest; the other side accepts or declines"},
+        "message": {"type": "string"}, "score": {"type": ["number", "null"]},
+        "decline_reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
+        "decline_note": NULLABLE_STRING,
+        "created_at": UTC_TIME, "accepted_at": _NULLABLE_TIME, "meeting_at": _NULLABLE_TIME,
+        "signed_at": _NULLABLE_TIME,
+        "contacts": {"oneOf": [{"type": "object", "required": ["need", "project"], "properties": {
+            "need": _ref("IntroductionContact"), "project": _ref("IntroductionContact")}}, {"type": "null"}],
+            "description": "Both sides' contacts, once accepted (null before, and after a decline)"}}},
+    "IntroductionInput": {"type": "object", "required": ["need_id", "project_id", "message"], "properties": {
+        "need_id": {"type": "integer"}, "project_id": {"type": "integer"},
+        "message": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "To the other side"}}},
+    "IntroductionAction": {"type": "object", "description": "Only decline reads a body", "properties": {
+        "reason": {"type": "string", "enum": DECLINE_REASONS, "description": "Required to decline"},
+        "note": {"type": ["string", "null"], "maxLength": 1000, "description": "Required when the reason is other"}}},
+})
+
+_LIMIT = _query("limit", "How many, best first", {"type": "integer", "minimum": 1, "maximum": 20, "default": 10})
+
+
+def _matches_path(noun: str, schema: str, other: str) -> dict:
+    return {"get": {
+        "operationId": f"list{noun.title()}Matches", "tags": ["matching"],
+        "summary": f"Stored {other} ranked for a {noun}, with reasons (its owner, admins)",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE, _LIMIT],
+        "responses": {"200": _json(f"Ranked {other}, on one page", _page_of(schema)),
+                      **_error_responses(400, 401, 403, 404)}}}
+
+
+PATHS.update({
+    "/needs/{id}/matches": _matches_path("need", "ProjectMatch", "projects"),
+    "/projects/{id}/matches": _matches_path("project", "NeedMatch", "needs"),
+    "/introductions": {
+        "get": {"operationId": "listIntroductions", "tags": ["matching"],
+                "summary": "Introductions where the caller owns the need or the project, newest first",
+                "parameters": [ACCEPT_LANGUAGE],
+                "responses": {"200": _json("The caller's introductions, on one page", _page_of("Introduction")),
+                              **_error_responses(401)}},
+        "post": {"operationId": "createIntroduction", "tags": ["matching"],
+                 "summary": "Express interest in a current match (owner of either side); the other side is told",
+                 "parameters": [ACCEPT_LANGUAGE], "requestBody": _body("IntroductionInput"),
+                 "responses": {"201": _json("The proposed introduction", _ref("Introduction")),
+                               **_error_responses(400, 401, 403, 404, 409)}}},
+    "/introductions/{id}": {"get": {
+        "operationId": "getIntroduction", "tags": ["matching"], "summary": "One introduction (parties, admins)",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The introduction", _ref("Introduction")), **_error_responses(401, 404)}}},
+    "/introductions/{id}/{action}": {"post": {
+        "operationId": "actOnIntroduction", "tags": ["matching"],
+        "summary": "accept or decline (the side that did not initiate), meeting_held or agreement_signed (either party)",
+        "parameters": [_path_id(), {"name": "action", "in": "path", "required": True, "schema": {
+            "type": "string", "enum": ["accept", "decline", "meeting_held", "agreement_signed"]}}, ACCEPT_LANGUAGE],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("IntroductionAction")}}},
+        "responses": {"200": _json("The introduction in its new status; the other party is told",
+                                   _ref("Introduction")),
+                      "400": {**_error_responses(400)["400"], "description": "Decline without a valid reason, "
+                                                                            "other without a note"},
+                      **_error_responses(401),
+                      "403": {**_error_responses(403)["403"], "description": "Not a party, or the initiator "
+                                                                            "answering their own introduction"},
+                      "404": {**_error_responses(404)["404"], "description": "Absent, not visible, or an unknown "
+                                                                            "action"},
+                      "409": {**_error_responses(409)["409"], "description": "Not possible from the current status"}}}},
+})
+
+
+# --- mentors and bookings (collab/api/mentors.py) ----------------------------------------
+
+BOOKING_STATUSES = ["requested", "confirmed", "declined", "cancelled", "completed", "no_show"]
+BOOKING_ACTIONS = ["confirm", "decline", "cancel", "complete", "no_show", "feedback", "notes", "reschedule"]
+_CLOCK = {"type": "string", "pattern": "^([01]?[0-9]|2[0-4]):[0-5][0-9]$", "description": "HH:MM, 24:00 as an end"}
+_OFFSET_TIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with the offset of the zone asked for"}
+_ORG_REF = {"type": ["object", "null"], "properties": {
+    "id": {"type": "integer"}, "key": {"type": "string"}, "name_zh": NULLABLE_STRING, "name_en": NULLABLE_STRING}}
+_ZONE = {"type": "string", "description": "IANA time zone, e.g. Asia/Urumqi"}
+
+SCHEMAS.update({
+    "Slot": {"type": "object", "required": ["start", "end"], "properties": {"start": UTC_TIME, "end": UTC_TIME}},
+    "LocalSlot": {"type": "object", "required": ["start", "end"],
+                  "properties": {"start": _OFFSET_TIME, "end": _OFFSET_TIME}},
+    "Mentor": {"type": "object", "required": ["id", "display_name", "timezone", "languages", "modes",
+                                              "session_minutes"], "properties": {
+        "id": {"type": "integer", "description": "The mentor_id"}, "user_id": {"type": "integer"},
+        "display_name": {"type": "string"}, "headline_zh": NULLABLE_STRING, "headline_en": NULLABLE_STRING,
+        "bio_zh": NULLABLE_STRING, "bio_en": NULLABLE_STRING, "organisation": _ORG_REF,
+        "city_zh": NULLABLE_STRING, "city_en": NULLABLE_STRING, "timezone": _ZONE,
+        "sectors": {"type": "array", "items": {"type": "string"}},
+        "languages": {"type": "array", "items": {"type": "string"}, "description": "ISO 639-1 codes"},
+        "modes": {"type": "array", "items": {"type": "string", "enum": ["online", "in_person"]}},
+        "base": {**_ORG_REF, "description": "Where in-person sessions take place"},
+        "session_minutes": {"type": "integer"}, "buffer_minutes": {"type": "integer"},
+        "min_notice_hours": {"type": "integer"}, "horizon_days": {"type": "integer"},
+        "monthly_cap": {"type": ["integer", "null"], "description": "Sessions per booker per month of the mentor's zone"},
+        "auto_confirm": {"type": "boolean"}, "is_active": {"type": "boolean"},
+        "next_free_slots": {"type": "array", "items": _ref("Slot")}}},
+    "Availability": {"type": "object", "description": (
+        "Weekly windows are wall-clock times of the mentor's zone (0 = Monday); a daylight-saving change "
+        "never moves them. Exceptions: extra windows, and blocked dates (whole day without start/end)."),
+        "properties": {
+            "timezone": _ZONE,
+            "weekly": {"type": "array", "items": {"type": "object", "required": ["weekday", "start", "end"],
+                                                  "properties": {"weekday": {"type": "integer", "minimum": 0,
+                                                                             "maximum": 6},
+                                                                 "start": _CLOCK, "end": _CLOCK}}},
+            "exceptions": {"type": "array", "items": {"type": "object", "required": ["date", "kind"], "properties": {
+                "date": {"type": "string", "format": "date"}, "kind": {"type": "string", "enum": ["extra", "blocked"]},
+                "start": {"type": ["string", "null"]}, "end": {"type": ["string", "null"]},
+                "note": {"type": ["string", "null"], "maxLength": 200}}}},
+            "session_minutes": {"type": "integer", "enum": [30, 45, 60, 90, 120]},
+            "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
+            "min_notice_hours": {"type": "integer", "minimum": 0, "maximum": 720},
+            "horizon_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "monthly_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 60},
+            "auto_confirm": {"type": "boolean"}}},
+    "BookingInput": {"type": "object", "required": ["mentor_id", "start", "topic", "language"], "properties": {
+        "mentor_id": {"type": "integer"}, "start": {"type": "string", "format": "date-time",
+                                                   "description": "A free slot's start, with its offset"},
+        "topic": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "language": {"type": "string", "description": "One of the mentor's languages"},
+        "mode": {"type": "string", "enum": ["online", "in_person"]},
+        "minutes": {"type": "integer", "description": "A shorter session than the mentor's standard length"}}},
+    "Booking": {"type": "object", "required": ["id", "status", "mentor_id", "booker_id", "start", "end"], "properties": {
+        "id": {"type": "integer"}, "uid": {"type": "string", "description": "The iCalendar UID, stable"},
+        "status": {"type": "string", "enum": BOOKING_STATUSES},
+        "mentor_id": {"type": "integer"}, "mentor_name": {"type": "string"},
+        "booker_id": {"type": "integer"}, "booker_name": {"type": "string"},
+        "start": UTC_TIME, "end": UTC_TIME, "minutes": {"type": "integer"},
+        "timezone": {**_ZONE, "description": "The zone of start_local, end_local and display (?tz=, or the caller's)"},
+        "start_local": _OFFSET_TIME, "end_local": _OFFSET_TIME,
+        "display": {"type": "string", "description": "e.g. 10:00–11:00 Tashkent time (13:00–14:00 Beijing time)"},
+        "mentor_timezone": _ZONE, "topic": {"type": "string"}, "language": {"type": "string"},
+        "mode": {"type": "string", "enum": ["online", "in_person"]}, "sequence": {"type": "integer"},
+        "rescheduled_from_id": {"type": ["integer", "null"]}, "decision_note": NULLABLE_STRING,
+        "cancelled_by_id": {"type": ["integer", "null"]}, "cancel_reason": NULLABLE_STRING,
+        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "feedback": NULLABLE_STRING,
+        "follow_up": NULLABLE_STRING, "created_at": UTC_TIME, "meeting_link": NULLABLE_STRING,
+        "place": _ORG_REF, "ics_url": NULLABLE_STRING,
+        "mentor_notes": {"type": ["string", "null"], "description": "Only for the mentor"}}},
+    "BookingAction": {"type": "object", "description": "The fields the action reads", "properties": {
+        "note": {"type": "string", "description": "decline"}, "reason": {"type": "string",
+                                                                         "description": "cancel (required), reschedule"},
+        "rating": {"type": "integer", "minimum": 1, "maximum": 5, "description": "feedback"},
+        "comment": {"type": "string", "description": "feedback"}, "notes": {"type": "string", "description": "notes"},
+        "follow_up": {"type": "string", "description": "notes"},
+        "start": {"type": "string", "format": "date-time", "description": "reschedule"}}},
+})
+
+_TZ_PARAM = _query("tz", "IANA zone the times are shown in (default: the caller's zone)")
+
+PATHS.update({
+    "/mentors": {"get": {
+        "operationId": "listMentors", "tags": ["mentors"], "summary": "Active mentors with their next free slots",
+        "security": [{}, {"bearer": []}],
+        "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE, _query("sector", "Sector code"),
+                       _query("language", "Language code: zh, en, ru, ug, uz, kk, ky, tg, ur"),
+                       _query("city", "Part of the city name, either language"),
+                       _query("mode", "online or in_person", {"type": "string", "enum": ["online", "in_person"]}),
+                       _query("free_within_days", "Only mentors with a free slot within so many days",
+                              {"type": "integer", "minimum": 1, "maximum": 60})],
+        "responses": {"200": _json("A page of mentors", _page_of("Mentor")), **_error_responses(400)}}},
+    "/mentors/{id}": {"get": {
+        "operationId": "getMentor", "tags": ["mentors"], "summary": "One mentor", "security": [{}, {"bearer": []}],
+        "parameters": [_path_id(description="mentor_id"), ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The mentor", _ref("Mentor")), **_error_responses(404)}}},
+    "/mentors/me/availability": {
+        "get": {"operationId": "getMyAvailability", "tags": ["mentors"], "summary": "The caller's availability (mentors)",
+                "parameters": [ACCEPT_LANGUAGE],
+                "responses": {"200": _json("Availability", _ref("Availability")), **_error_responses(401, 403)}},
+        "put": {"operationId": "putMyAvailability", "tags": ["mentors"],
+                "summary": "Replace weekly windows and exceptions, set the rules (mentors; all or nothing)",
+                "parameters": [ACCEPT_LANGUAGE], "requestBody": _body("Availability"),
+                "responses": {"200": _json("Availability", _ref("Availability")),
+                              **_error_responses(400, 401, 403)}}},
+    "/mentors/{id}/slots": {"get": {
+        "operationId": "listMentorSlots", "tags": ["mentors"], "security": [{}, {"bearer": []}],
+        "summary": "Free slots in [from, to), computed from the rules and bookings, shown in tz",
+        "parameters": [_path_id(description="mentor_id"), ACCEPT_LANGUAGE, _TZ_PARAM,
+                       _query("from", "Date (midnight in tz) or ISO 8601 instant with offset; default now"),
+                       _query("to", "Date or instant; default from + 14 days; at most 62 days after from"),
+                       _query("minutes", "A shorter session length", {"type": "integer"})],
+        "responses": {"200": _json("Free slots", {"type": "array", "items": _ref("LocalSlot")}),
+                      **_error_responses(400, 404)}}},
+    "/bookings": {
+        "get": {"operationId": "listBookings", "tags": ["bookings"],
+                "summary": "The caller's bookings, as booker and as mentor",
+                "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE, _TZ_PARAM,
+                               _query("role", "booker or mentor", {"type": "string", "enum": ["booker", "mentor"]}),
+                               _query("status", "A booking status", {"type": "string", "enum": BOOKING_STATUSES}),
+                               _query("when", "upcoming or past", {"type": "string", "enum": ["upcoming", "past"]})],
+                "responses": {"200": _json("A page of bookings", _page_of("Booking")), **_error_responses(400, 401)}},
+        "post": {"operationId": "createBooking", "tags": ["bookings"],
+                 "summary": "Book a free slot (any user but the mentor); the mentor confirms unless auto-confirm",
+                 "parameters": [ACCEPT_LANGUAGE], "requestBody": _body("BookingInput"),
+                 "responses": {"201": _json("The booking", _ref("Booking")),
+                               **_error_responses(400, 401, 403, 404),
+                               "409": {**_error_responses(409)["409"],
+                                       "description": "The slot is not free (code slot_taken)"}}}},
+    "/bookings/{id}": {"get": {
+        "operationId": "getBooking", "tags": ["bookings"], "summary": "One booking (its parties; admins read)",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE, _TZ_PARAM],
+        "responses": {"200": _json("The booking", _ref("Booking")), **_error_responses(400, 401, 404)}}},
+    "/bookings/{id}/{action}": {"post": {
+        "operationId": "actOnBooking", "tags": ["bookings"],
+        "summary": ("confirm, decline (mentor); cancel with reason (either); complete (either, after the end), "
+                    "no_show (mentor); feedback (booker); notes (mentor); reschedule (either: cancel + new booking)"),
+        "parameters": [_path_id(), {"name": "action", "in": "path", "required": True,
+                                    "schema": {"type": "string", "enum": BOOKING_ACTIONS}}, ACCEPT_LANGUAGE],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("BookingAction")}}},
+        "responses": {"200": _json("The booking in its new state", _ref("Booking")),
+                      "201": _json("reschedule: the new booking", _ref("Booking")),
+                      **_error_responses(400, 401, 403, 404, 409)}}},
+    "/bookings/{id}.ics": {"get": {
+        "operationId": "getBookingCalendar", "tags": ["bookings"],
+        "summary": "iCalendar of a confirmed booking (METHOD REQUEST; CANCEL once cancelled), stable UID, rising SEQUENCE",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE],
+        "responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                      **_error_responses(401, 404)}}},
+})
 
 
 def openapi_document() -> dict:
@@ -97,10 +632,16 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Collab API", "version": "1",
                  "description": "JSON API of Collab, the Xinjiang offshore-incubation platform. "
-                                "Errors: {error: {code, message, fields}}; messages follow Accept-Language."},
+                                "Authenticate with POST /tokens and send Authorization: Bearer <token>. "
+                                "Errors: {error: {code, message, fields}}; messages follow Accept-Language. "
+                                "Lists: ?page=1&per_page=20 (at most 100) -> {items, page, per_page, total}. "
+                                "Times are ISO 8601; responses give them in UTC (Z)."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
+        "tags": [{"name": "auth"}, {"name": "reference"}, {"name": "organisations"}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "headers": {"RetryAfter": {"description": "Seconds to wait before trying again",
+                                                  "schema": {"type": "integer"}}},
                        "schemas": deepcopy(SCHEMAS)},
         "paths": deepcopy(PATHS),
     }

@@ -25,14 +25,27 @@ def json_body() -> dict:
     return data
 
 
+MAX_PER_PAGE = 100
+
+
 def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ApiError(400, "validation_error", fields={"page": ["integer expected"]}) from None
-    if page < 1 or not 1 <= per_page <= 100:
-        raise ApiError(400, "validation_error", fields={"per_page": ["1..100"], "page": [">= 1"]})
+    """``?page=&per_page=`` (at most 100); a 400 names only the parameter that is wrong."""
+    from flask_babel import gettext as _
+
+    def whole_number(name: str, default: int) -> int | None:
+        value = request.args.get(name, "").strip()
+        if not value:
+            return default
+        return int(value) if value.lstrip("-").isdigit() and value.isascii() else None
+
+    page, per_page = whole_number("page", 1), whole_number("per_page", 20)
+    fields = {}
+    if page is None or page < 1:
+        fields["page"] = [_("Enter a whole number of 1 or more.")]
+    if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
+        fields["per_page"] = [_("Enter a whole number from 1 to %(max)s.", max=MAX_PER_PAGE)]
+    if fields:
+        raise ApiError(400, "validation_error", fields=fields)
     return page, per_page
 
 
@@ -93,7 +106,10 @@ def organisations():
     page, per_page = page_args()
     kind = request.args.get("kind") or None
     if kind and kind not in ORG_KIND_LABELS:
-        raise ApiError(400, "validation_error", fields={"kind": [", ".join(ORG_KIND_LABELS)]})
+        from flask_babel import gettext as _
+
+        raise ApiError(400, "validation_error", fields={
+            "kind": [_("Choose one of: %(choices)s.", choices=", ".join(ORG_KIND_LABELS))]})
     orgs, total = org_services.directory(
         kind=kind, city=request.args.get("city") or None, country=request.args.get("country") or None,
         q=(request.args.get("q") or None), page=page, per_page=per_page,

@@ -10,7 +10,8 @@ from .labels import COUNTRY_LABELS, ORG_KIND_LABELS
 
 
 class OrganisationForm(BaseForm):
-    name_zh = StringField(_l("Name (中文)"), validators=[Optional(), Length(max=200), no_markup])
+    # No Optional() here: it would stop the chain before validate_name_zh sees two empty names.
+    name_zh = StringField(_l("Name (中文)"), validators=[Length(max=200), no_markup])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200), no_markup])
     kind = SelectField(_l("Kind"), choices=list(ORG_KIND_LABELS.items()), validators=[DataRequired()])
     city_zh = StringField(_l("City (中文)"), validators=[Optional(), Length(max=100), no_markup])

@@ -84,8 +84,11 @@ def directory(*, kind: str | None = None, city: str | None = None, country: str 
     if country:
         statement = statement.where(Organisation.country == country.upper())
     if city:
-        city_l = city.strip().lower()
-        statement = statement.where(or_(func.lower(Organisation.city_en) == city_l, Organisation.city_zh == city.strip()))
+        city = city.strip()
+        # lower() on both sides: SQLite lowers ASCII only, so a Python-lowered "ürümqi"
+        # would never equal the database's lower("Ürümqi").
+        statement = statement.where(or_(func.lower(Organisation.city_en) == func.lower(city),
+                                        Organisation.city_zh == city))
     if q:
         for word in q.lower().split()[:5]:
             statement = statement.where(Organisation.search_text.contains(word, autoescape=True))
