@@ -21,7 +21,7 @@ bp = Blueprint("matching", __name__, url_prefix="/<lang:lang>")
 
 def _decline_form() -> DeclineForm:
     form = DeclineForm()
-    form.reason.choices = list(introductions.DECLINE_LABELS.items())
+    form.reason.choices = [("", _("— choose a reason —")), *introductions.DECLINE_LABELS.items()]
     return form
 
 

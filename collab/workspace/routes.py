@@ -59,6 +59,22 @@ def notifications_page():
                            form=ActionForm())
 
 
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Follow a notification to what it is about, marking it read on the way."""
+    from ..notifications.messages import link
+    from ..notifications.models import Notification
+
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    # Following a link is a read; the write is one idempotent row update.
+    notifications.mark_read(current_user, notification_id)
+    db.session.commit()
+    return redirect(link(note) or url_for("workspace.notifications_page"))
+
+
 @bp.post("/notifications/read")
 @login_required
 def mark_all_read():
