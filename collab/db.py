@@ -52,10 +52,10 @@ def configure_sqlite(app) -> None:
     timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
         engine = db.engine
-    _install_sqlite_events(engine, timeout_ms)
+    _install_sqlite_events(engine, timeout_ms, bool(app.config["SQLITE_BEGIN_IMMEDIATE"]))
 
 
-def _install_sqlite_events(engine: Engine, timeout_ms: int) -> None:
+def _install_sqlite_events(engine: Engine, timeout_ms: int, begin_immediate: bool = True) -> None:
     if getattr(engine, "_collab_sqlite", False):
         return
     engine._collab_sqlite = True
@@ -73,7 +73,7 @@ def _install_sqlite_events(engine: Engine, timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         read_only = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begin_immediate and not read_only else "BEGIN")
 
 
 def paginate(statement, page: int, per_page: int) -> tuple[list[Any], int]:
@@ -82,3 +82,21 @@ def paginate(statement, page: int, per_page: int) -> tuple[list[Any], int]:
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), int(total or 0)
+
+
+def paginate_entities(statement, model, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of a select of ``model`` rows, for wide rows and deep pages.
+
+    The page's ids are counted, sorted and cut from narrow index columns first; only
+    those rows are then loaded with their eager loads. Sorting whole joined rows made
+    page 200 of 10,000 projects cost 300+ ms on SQLite (bench/listing.py); this way
+    page 200 costs what page 1 does, in three indexed queries.
+    """
+    page = max(page, 1)
+    ids_only = statement.with_only_columns(model.id)
+    total = db.session.scalar(select(func.count()).select_from(ids_only.order_by(None).subquery()))
+    ids = db.session.scalars(ids_only.limit(per_page).offset((page - 1) * per_page)).all()
+    if not ids:
+        return [], int(total or 0)
+    loaded = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return [loaded[i] for i in ids if i in loaded], int(total or 0)

@@ -73,14 +73,18 @@ def run_job(app: Flask, job_id: str):
             db.session.remove()
 
 
+# STACK.md: APScheduler's default misfire_grace_time (1 s) silently dropped a job that
+# fell due while the process was down. Set per job, whatever the scheduler's defaults.
+JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
+
+
 def add_jobs(app: Flask, target) -> None:
     """Register every job with fixed ids on ``target`` (a scheduler)."""
     for job_id, (_function, every, at_start) in JOBS.items():
         seconds = app.config[every] if isinstance(every, str) else every
-        target.add_job(run_job, "interval", seconds=seconds, args=[app, job_id], id=job_id,
-                       replace_existing=True)
+        target.add_job(run_job, "interval", seconds=seconds, args=[app, job_id], id=job_id, **JOB_OPTIONS)
         if at_start:
-            target.add_job(run_job, args=[app, job_id], id=f"{job_id}_at_start", replace_existing=True)
+            target.add_job(run_job, args=[app, job_id], id=f"{job_id}_at_start", **JOB_OPTIONS)
 
 
 def start_in_dev_server(app: Flask) -> None:
