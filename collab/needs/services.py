@@ -5,11 +5,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 
 from ..content import services as content
-from ..content.lifecycle import editable_statuses, live_statuses
-from ..db import paginate, utcnow
+from ..content.lifecycle import NEED_LIFECYCLE_TARGETS, editable_statuses, live_statuses
+from ..db import paginate_entities, utcnow
 from ..extensions import db
 from ..orgs.models import Organisation
 from ..search.index import filter_by_query, index_item, remove_item
@@ -90,6 +90,9 @@ def delete_draft(need: Need, actor) -> None:
 
 def transition_need(need: Need, name: str, actor, note: str | None = None):
     """A lifecycle step (in talks, reopen, fulfilled, withdrawn, withdraw from review)."""
+    if name not in (*NEED_LIFECYCLE_TARGETS, "withdraw"):
+        # Approval and rejection go through the review (with its reason), expiry through the job.
+        raise content.WrongState(_l("This status change is not possible."), "invalid_transition")
     change = content.apply_transition(need, name, actor, note=note)
     if actor.is_admin and not content.is_owner(need, actor):
         from ..notifications.services import notify
@@ -158,9 +161,14 @@ def shows_organisation(need: Need, viewer) -> bool:
     return bool(viewer is not None and viewer.is_authenticated and (viewer.is_admin or need.owner_id == viewer.id))
 
 
-def listing(viewer, *, kind=None, sector=None, location=None, organisation=None, status=None, q=None,
-            sort="newest", page=1, per_page=20) -> tuple[list[Need], int]:
+def listing(viewer, *, page=1, per_page=20, **filters) -> tuple[list[Need], int]:
     """One page of needs visible to ``viewer``, with filters, search and sorting."""
+    return paginate_entities(listing_query(viewer, **filters), Need, page, per_page)
+
+
+def listing_query(viewer, *, kind=None, sector=None, location=None, organisation=None, status=None, q=None,
+                  sort="newest"):
+    """The select behind ``listing`` (the API's search merges it with the projects')."""
     statement = select(Need).where(visibility_clause(viewer))
     if status in PUBLIC_NEED_STATUSES:
         statement = statement.where(Need.status == status)
@@ -169,7 +177,8 @@ def listing(viewer, *, kind=None, sector=None, location=None, organisation=None,
     if kind:
         statement = statement.where(Need.kind == kind)
     if sector:
-        statement = statement.where(exists().where(need_sectors.c.need_id == Need.id, need_sectors.c.sector_code == sector))
+        statement = statement.where(Need.id.in_(
+            select(need_sectors.c.need_id).where(need_sectors.c.sector_code == sector)))
     if location:
         statement = statement.where(Need.location == location)
     if organisation:
@@ -184,7 +193,7 @@ def listing(viewer, *, kind=None, sector=None, location=None, organisation=None,
         statement = statement.order_by(Need.budget_max_cny.desc().nulls_last(), Need.id.desc())
     else:
         statement = statement.order_by(Need.published_at.desc().nulls_last(), Need.id.desc())
-    return paginate(statement, page, per_page)
+    return statement
 
 
 def owned_by(user, statuses=None) -> list[Need]:

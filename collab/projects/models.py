@@ -32,6 +32,10 @@ class Project(db.Model):
         Index("ix_projects_status_published_at", "status", "published_at"),
         Index("ix_projects_owner_status", "owner_id", "status"),
         Index("ix_projects_status_funding", "status", "funding_sought_cny"),
+        # Each filter with status and the sort key; (status, city) covers the city choices.
+        Index("ix_projects_stage_status", "stage", "status", "published_at"),
+        Index("ix_projects_direction_status", "direction", "status", "published_at"),
+        Index("ix_projects_status_city", "status", "city"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,13 +45,13 @@ class Project(db.Model):
     title_en: Mapped[str | None] = mapped_column(String(200))
     summary_zh: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str] = mapped_column(String(16), index=True)
-    direction: Mapped[str] = mapped_column(String(32), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(32))
     funding_sought_cny: Mapped[int | None] = mapped_column(BigInteger)
     team_size: Mapped[int | None]
     ip_status: Mapped[str] = mapped_column(String(16), default="none")
     seeks: Mapped[list] = mapped_column(JSON, default=list)
-    city: Mapped[str | None] = mapped_column(String(100), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     # Where an edited live item returns once the admin approves the edit.
     review_return_status: Mapped[str | None] = mapped_column(String(16))

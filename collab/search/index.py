@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from markupsafe import Markup, escape
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.sql import Select
 
 from ..extensions import db
@@ -29,14 +29,22 @@ def item_text(item) -> str:
     return "\n".join(parts)
 
 
+def fts_rowid(item_type: str, item_id: int) -> int:
+    """SQLite: a document's rowid encodes its item (id * 2, plus 1 for a need), so a search
+    reads ids straight from the full-text index, not from a stored column per match
+    (4.7 ms against 0.7 ms for 650 matches, bench/listing.py), and removal is a key lookup."""
+    return item_id * 2 + (1 if item_type == "need" else 0)
+
+
 def index_item(item) -> None:
     """(Re)index one project or need in the current transaction."""
     tokens = document_tokens(item_text(item))
     remove_item(item.item_type, item.id)
     if _dialect() == "sqlite":
         db.session.execute(
-            text("INSERT INTO search_fts (tokens, item_type, item_id) VALUES (:tokens, :type, :id)"),
-            {"tokens": " ".join(tokens), "type": item.item_type, "id": item.id},
+            text("INSERT INTO search_fts (rowid, tokens, item_type, item_id) VALUES (:rowid, :tokens, :type, :id)"),
+            {"rowid": fts_rowid(item.item_type, item.id), "tokens": " ".join(tokens), "type": item.item_type,
+             "id": item.id},
         )
     else:
         db.session.execute(
@@ -46,8 +54,10 @@ def index_item(item) -> None:
 
 
 def remove_item(item_type: str, item_id: int) -> None:
-    table = "search_fts" if _dialect() == "sqlite" else "search_documents"
-    db.session.execute(text(f"DELETE FROM {table} WHERE item_type = :type AND item_id = :id"),
+    if _dialect() == "sqlite":
+        db.session.execute(text("DELETE FROM search_fts WHERE rowid = :rowid"), {"rowid": fts_rowid(item_type, item_id)})
+        return
+    db.session.execute(text("DELETE FROM search_documents WHERE item_type = :type AND item_id = :id"),
                        {"type": item_type, "id": item_id})
 
 
@@ -57,14 +67,17 @@ def matching_ids(item_type: str, query: str):
     tokens = query_tokens(query)
     if not tokens:
         return None
+    # Unique parameters: the API's search puts a project and a need subquery in one
+    # statement, where shared names would bind both to the last value given.
     if _dialect() == "sqlite":
         match = " AND ".join('"' + token.replace('"', "") + '"' for token in tokens)
-        return (select(text("item_id")).select_from(text("search_fts"))
-                .where(text("search_fts MATCH :match AND item_type = :type"))
-                .params(match=match, type=item_type))
+        return (select(literal_column("rowid / 2").label("item_id")).select_from(text("search_fts"))
+                .where(text("search_fts MATCH :match AND rowid % 2 = :kind").bindparams(
+                    bindparam("match", match, unique=True),
+                    bindparam("kind", fts_rowid(item_type, 0), unique=True))))
     return (select(text("item_id")).select_from(text("search_documents"))
-            .where(text("item_type = :type AND tokens @> CAST(:tokens AS text[])"))
-            .params(tokens=tokens, type=item_type))
+            .where(text("item_type = :type AND tokens @> CAST(:tokens AS text[])").bindparams(
+                bindparam("tokens", tokens, unique=True), bindparam("type", item_type, unique=True))))
 
 
 def filter_by_query(statement: Select, model, query: str) -> Select:
