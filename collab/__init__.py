@@ -86,12 +86,14 @@ def configure_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .main.routes import bp as main_bp
+    from .mentors.routes import bp as mentors_bp
+    from .matching.routes import bp as matching_bp
     from .needs.routes import bp as needs_bp
     from .orgs.routes import bp as orgs_bp
     from .projects.routes import bp as projects_bp
     from .workspace.routes import bp as workspace_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, projects_bp, needs_bp, workspace_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, projects_bp, needs_bp, matching_bp, workspace_bp, mentors_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -55,6 +55,9 @@ def load_demo() -> dict[str, int]:
     from .content.demo import load_content_demo
 
     summary.update(load_content_demo(DEMO_PASSWORD))
+    from .mentors.demo import load_mentor_demo
+
+    summary.update(load_mentor_demo(DEMO_PASSWORD))
     from .matching.store import refresh_all
 
     summary["matches"] = refresh_all()["matches"]

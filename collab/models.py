@@ -8,3 +8,4 @@ from .needs.models import Need  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .projects.models import Project, ProjectAttachment  # noqa: F401
 from .mentors.models import Booking, MentorException, MentorProfile, MentorWindow  # noqa: F401
+from .matching.models import DigestSend, Introduction, Match, MatchPreference  # noqa: F401

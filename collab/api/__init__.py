@@ -26,4 +26,5 @@ def handle_api_error(error: ApiError):
     return api_error(error.status, error.code, error.message, error.fields)
 
 
-from . import content, routes  # noqa: E402,F401
+from . import content, matching, routes  # noqa: E402,F401
+from . import mentors  # noqa: E402,F401

@@ -27,3 +27,5 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An iCalendar part (a booking's invitation or cancellation), attached on delivery.
+    ics: Mapped[str | None] = mapped_column(Text)
