@@ -75,6 +75,7 @@ class Defaults:
     # the digest threshold and how often the whole match table is recomputed.
     MATCH_WEIGHTS: dict = {}
     MATCH_DIGEST_THRESHOLD = 0.3
+    MATCH_MIN_SCORE = 0.1  # weaker pairs are stored but not recommended
     MATCH_REFRESH_SECONDS = 6 * 3600  # deadlines are dates; a quarter-hourly scan is plenty
 
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads

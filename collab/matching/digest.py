@@ -46,8 +46,10 @@ def new_matches(user, since: datetime | None, min_score: float = 0.0, limit: int
 
 def matches_since_last_visit(user) -> list[Match]:
     """What the workspace lists as new; the visit then moves the mark forward."""
+    from .store import min_display_score
+
     pref = preference(user)
-    found = new_matches(user, pref.last_seen_at)
+    found = new_matches(user, pref.last_seen_at, min_display_score())
     pref.last_seen_at = utcnow()
     return found
 

@@ -8,6 +8,7 @@ RULE_LABELS = {
     "stage_fit": _l("the project's stage fits"),
     "budget_fit": _l("funding and budget fit"),
     "freshness": _l("both are recent"),
+    "region_fit": _l("the project works in the need's region"),
 }
 
 INTRO_STATUS_LABELS = {

@@ -117,7 +117,7 @@ def load_docs() -> tuple[list[NeedDoc], list[ProjectDoc]]:
 
 def rank_everything(needs: list[NeedDoc], projects: list[ProjectDoc]) -> dict[str, list[str]]:
     """Every project ranked for every need (evaluation; pages read the stored top lists)."""
-    result = top_k(needs, projects, None, weights=_weights(), explain=False)
+    result = top_k(needs, projects, None, weights=_weights(), explain=False, min_score=-1.0)
     return {need_id: [m.project_id for m in found] for need_id, found in result.for_needs.items()}
 
 
@@ -173,11 +173,18 @@ def _store(pairs: dict, scope, now: datetime | None) -> int:
 
 # --- reading ---------------------------------------------------------------------------------
 
+def min_display_score() -> float:
+    """Below this a stored pair is kept (it may rise) but not recommended: such pairs
+    share only generic words (production line, recruitment)."""
+    return float(current_app.config["MATCH_MIN_SCORE"])
+
+
 def projects_for_need(need: Need, viewer, limit: int = 10) -> list[Match]:
     """The stored best projects for a need that ``viewer`` may see, best first."""
     return list(db.session.scalars(
         select(Match).join(Project, Project.id == Match.project_id)
-        .where(Match.need_id == need.id, Project.status.in_(MATCHABLE_PROJECT_STATUSES), project_visibility(viewer))
+        .where(Match.need_id == need.id, Match.score >= min_display_score(),
+               Project.status.in_(MATCHABLE_PROJECT_STATUSES), project_visibility(viewer))
         .order_by(Match.score.desc(), Match.id).limit(limit)))
 
 
@@ -185,5 +192,6 @@ def needs_for_project(project: Project, viewer, limit: int = 10) -> list[Match]:
     """The stored best needs for a project that ``viewer`` may see, best first."""
     return list(db.session.scalars(
         select(Match).join(Need, Need.id == Match.need_id)
-        .where(Match.project_id == project.id, Need.status.in_(MATCHABLE_NEED_STATUSES), need_visibility(viewer))
+        .where(Match.project_id == project.id, Match.score >= min_display_score(),
+               Need.status.in_(MATCHABLE_NEED_STATUSES), need_visibility(viewer))
         .order_by(Match.score.desc(), Match.id).limit(limit)))
