@@ -2,19 +2,23 @@
 
 Items are written through the services (so they are indexed and carry their history)
 and then moved to the wanted status with ``content.record_change``, as a real
-lifecycle would have. Import the fixtures into a test module:
-``from content_factories import make_project, make_need, ...  # noqa: F401``.
+lifecycle would have. Import the fixtures into a test module (``make_admin`` too, which
+the two factories use): ``from content_factories import make_admin, make_project  # noqa: F401``.
 """
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from collab.extensions import db
+
+from conftest import count_rows
 
 # The route each status is reached by from draft (the states in between are recorded too).
 PROJECT_PATHS = {
@@ -166,25 +170,60 @@ def reload(item):
     return db.session.get(type(item), item.id)
 
 
+def error_for(text: str, field: str) -> str | None:
+    if field in ("sectors", "seeks"):
+        inside = "(?:(?!</fieldset>).)*"
+        fieldset = re.search(rf'<fieldset{inside}name="{field}"{inside}</fieldset>', text, re.S)
+        match = fieldset and re.search(r'invalid-feedback[^>]*>(.*?)</div>', fieldset.group(0), re.S)
+        return match.group(1).strip() if match else None
+    return field_error(text, field)
+
+
+def check_refused_form(app, client, url, data, field, count_model):
+    """POST ``data`` to ``/en<url>`` and ``/zh<url>``: the form comes back with the field's error in
+    English and in Chinese (never English on /zh/), and no ``count_model`` row is added."""
+    before = count_rows(count_model)
+    english_page = page(client.post(f"/en{url}", data=data))
+    english = error_for(english_page, field)
+    assert english, f"no error shown next to {field}"
+    chinese_page = page(client.post(f"/zh{url}", data=data))
+    chinese = error_for(chinese_page, field)
+    assert chinese, f"no error shown next to {field} on /zh/"
+    with app.test_request_context("/zh/"), force_locale("zh_Hans"):
+        translated = gettext(html.unescape(english))
+    if translated != html.unescape(english):  # the catalog has it: the zh page must not fall back to English
+        assert html.unescape(chinese) == translated
+        assert html.unescape(english) not in html.unescape(chinese_page)
+    # Whatever catalog a message comes from (ours or WTForms'), no English sentence reaches /zh/.
+    assert chinese != english
+    assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", html.unescape(chinese)), chinese
+    assert count_rows(count_model) == before
+    return english, chinese
+
+
 # --- minimal real files -----------------------------------------------------------
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
+EXE = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
+       + b"This program cannot be run in DOS mode.")
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 
 
 def _ooxml(part: str, body: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                                'package/2006/content-types"/>')
         archive.writestr(part, body)
     return buffer.getvalue()
 
 
-DOCX = _ooxml("word/document.xml", b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
-PPTX = _ooxml("ppt/presentation.xml", b'<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>')
+DOCX = _ooxml("word/document.xml", b'<?xml version="1.0"?><w:document '
+                                    b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
+PPTX = _ooxml("ppt/presentation.xml", b'<?xml version="1.0"?><p:presentation '
+                                       b'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>')
 PLAIN_ZIP = b""
 with io.BytesIO() as _buffer:
     with zipfile.ZipFile(_buffer, "w") as _archive:

@@ -141,4 +141,6 @@ def review(kind: str, item_id: int):
         else:
             db.session.commit()
             flash(_("Decision sent to the author."), "success")
+    else:  # a bad note (markup, too long): say why instead of silently doing nothing
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("admin.reviews"))

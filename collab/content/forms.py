@@ -10,6 +10,9 @@ class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    def pre_validate(self, form) -> None:
+        """known_choices checks the values: WTForms' own message has no Chinese translation."""
+
 
 def known_choices(form, field) -> None:
     """Every picked value must be one offered (sectors, seeks)."""

@@ -81,7 +81,9 @@ def record_change(item, target: str, actor, *, note: str | None = None, reason_c
         item.submitted_at = now
     elif item.review_return_status is None and target in ("published", "open"):
         item.published_at = item.published_at or now
-    if target != "pending_review":
+    # An edit of a live item that is withdrawn or rejected keeps where it returns to: once
+    # resubmitted and approved it goes back to its lifecycle status, not to the start.
+    if target not in ("pending_review", "draft", "rejected"):
         item.review_return_status = None
     db.session.add(change)
     if getattr(actor, "is_admin", False) and not is_owner(item, actor):
