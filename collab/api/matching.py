@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..content.services import ContentError
@@ -22,9 +23,10 @@ def _limit() -> int:
     try:
         limit = int(request.args.get("limit", 10))
     except ValueError:
-        raise ApiError(400, "validation_error", fields={"limit": ["integer 1..20"]}) from None
+        limit = 0
     if not 1 <= limit <= 20:
-        raise ApiError(400, "validation_error", fields={"limit": ["integer 1..20"]})
+        raise ApiError(400, "validation_error",
+                       fields={"limit": [_("Enter a whole number from 1 to %(max)s.", max=20)]})
     return limit
 
 
@@ -102,10 +104,14 @@ def create_introduction():
     fields = {}
     for name in ("project_id", "need_id"):
         if not isinstance(data.get(name), int) or isinstance(data.get(name), bool):
-            fields[name] = ["integer expected"]
+            fields[name] = [_("A whole number is expected here.")]
     message = data.get("message")
-    if not isinstance(message, str) or not message.strip() or len(message) > 2000 or "\x00" in message:
-        fields["message"] = ["text of 1..2000 characters"]
+    if not isinstance(message, str) or not message.strip():
+        fields["message"] = [_("Write a short message to introduce yourself.")]
+    elif len(message) > 2000:
+        fields["message"] = [_("Write text of at most %(max)s characters.", max=2000)]
+    elif "\x00" in message:
+        fields["message"] = [_("This text contains characters that are not allowed.")]
     if fields:
         raise ApiError(400, "validation_error", fields=fields)
     need = need_services.get_visible(data["need_id"], current_user)
@@ -141,7 +147,8 @@ def introduction_action(intro_id: int, action: str):
         raise ApiError(400, "bad_request")
     reason, note = data.get("reason"), data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 1000 or "\x00" in note):
-        raise ApiError(400, "validation_error", fields={"note": ["text up to 1000 characters"]})
+        raise ApiError(400, "validation_error",
+                       fields={"note": [_("Write text of at most %(max)s characters.", max=1000)]})
     _run(lambda: introductions.act(intro, action, current_user, reason=reason if isinstance(reason, str) else None,
                                    note=note))
     return jsonify(introduction_json(intro))

@@ -148,9 +148,9 @@ def mentors():
     language = request.args.get("language") or None
     fields = {}
     if mode and mode not in MODES:
-        fields["mode"] = [", ".join(MODES)]
+        fields["mode"] = [_("Choose one of: %(choices)s.", choices=", ".join(MODES))]
     if language and language not in LANGUAGE_LABELS:
-        fields["language"] = [", ".join(LANGUAGE_LABELS)]
+        fields["language"] = [_("Choose one of: %(choices)s.", choices=", ".join(LANGUAGE_LABELS))]
     free = request.args.get("free_within_days")
     if free is not None and (not free.isdigit() or not 1 <= int(free) <= 60):
         fields["free_within_days"] = [_("Enter a whole number from 1 to %(max)s.", max=60)]
@@ -264,11 +264,11 @@ def list_bookings():
     when = request.args.get("when") or None
     fields = {}
     if role not in (None, "booker", "mentor"):
-        fields["role"] = ["booker, mentor"]
+        fields["role"] = [_("Choose one of: %(choices)s.", choices="booker, mentor")]
     if status and status not in BOOKING_STATUSES:
-        fields["status"] = [", ".join(BOOKING_STATUSES)]
+        fields["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(BOOKING_STATUSES))]
     if when not in (None, "upcoming", "past"):
-        fields["when"] = ["upcoming, past"]
+        fields["when"] = [_("Choose one of: %(choices)s.", choices="upcoming, past")]
     if fields:
         raise ApiError(400, "validation_error", fields=fields)
     tz = _zone_arg()
