@@ -608,3 +608,24 @@ def test_others_cannot_remove_a_document(app, client, act_as, login, owner, make
     act_as(role)
     assert refused(client.post(f"/en/projects/{project.id}/attachments/{attachment.id}/delete"), code)
     assert count_rows(ProjectAttachment) == 1 and len(stored_files(app)) == 1
+
+
+def test_a_closed_project_takes_no_new_documents(app, client, act_as, owner, make_project):
+    project = make_project(owner, "closed")
+    act_as("owner", owner)
+    text = page(upload(client, project, PDF, "late.pdf"))
+    assert "A closed project can no longer be edited." in text
+    assert count_rows(ProjectAttachment) == 0 and stored_files(app) == []
+
+
+def test_a_withdrawn_edit_of_a_public_project_keeps_its_history(app, client, act_as, owner, make_project):
+    from collab.content import services as content
+
+    project = make_project(owner, "landed")
+    content.send_back_to_review(project, owner)  # the owner edited it…
+    content.apply_transition(project, "withdraw", owner)  # …and took the edit back to draft
+    db.session.commit()
+    act_as("owner", owner)
+    client.post(f"/en/projects/{project.id}/delete")
+    assert reload(project) is not None and reload(project).status == "draft"
+    assert count_rows(StatusChange) > 5

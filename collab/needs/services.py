@@ -83,6 +83,8 @@ def delete_draft(need: Need, actor) -> None:
         raise content.NotAllowed(_l("Only the owner deletes this need."))
     if need.status != "draft":
         raise content.WrongState(_l("Only drafts can be deleted."))
+    if need.published_at is not None:  # a withdrawn edit of a public need
+        raise content.WrongState(_l("This item was public and keeps its history: close or withdraw it instead."))
     remove_item("need", need.id)
     db.session.delete(need)
     db.session.flush()

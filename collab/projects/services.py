@@ -80,6 +80,8 @@ def delete_draft(project: Project, actor) -> None:
         raise content.NotAllowed(_l("Only the owner deletes this project."))
     if project.status != "draft":
         raise content.WrongState(_l("Only drafts can be deleted."))
+    if project.published_at is not None:  # a withdrawn edit of a public project
+        raise content.WrongState(_l("This item was public and keeps its history: close or withdraw it instead."))
     # The rows go with the project (cascade); deleting them one by one first left them in
     # project.attachments, and the cascade then deleted them a second time.
     paths = [attachment_path(attachment) for attachment in project.attachments]
@@ -207,6 +209,8 @@ def add_attachment(project: Project, actor, filename: str, data: bytes, kind: st
     """Store an uploaded document after checking its count, size and real type."""
     if not content.is_owner(project, actor):
         raise content.NotAllowed(_l("Only the owner adds documents to this project."))
+    if project.status == "closed":
+        raise content.WrongState(_l("A closed project can no longer be edited."))
     if len(project.attachments) >= MAX_ATTACHMENTS:
         raise content.ContentError(_l("A project carries at most three documents."))
     if len(data) > MAX_ATTACHMENT_BYTES:
