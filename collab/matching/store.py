@@ -148,9 +148,16 @@ def _store(pairs: dict, scope, now: datetime | None) -> int:
     stale = [i for pair, i in existing.items() if pair not in pairs]
     for start in range(0, len(stale), 500):
         db.session.execute(delete(Match).where(Match.id.in_(stale[start:start + 500])))
-    updates = [{"id": existing[pair], "score": m.score, "reasons": m.reasons or {}, "computed_at": now}
+    floor = min_display_score()
+
+    def reasons(m) -> dict:
+        # Reasons are worked out on demand by the engine; pairs below the display floor
+        # are never shown, so they are stored without (most pairs are such).
+        return (m.reasons or {}) if m.score >= floor else {}
+
+    updates = [{"id": existing[pair], "score": m.score, "reasons": reasons(m), "computed_at": now}
                for pair, m in pairs.items() if pair in existing]
-    inserts = [{"need_id": n, "project_id": p, "score": m.score, "reasons": m.reasons or {},
+    inserts = [{"need_id": n, "project_id": p, "score": m.score, "reasons": reasons(m),
                 "created_at": now, "computed_at": now}
                for (n, p), m in pairs.items() if (n, p) not in existing]
     if updates:
