@@ -6,6 +6,7 @@ import logging
 import os
 from typing import Callable
 
+import click
 from flask import Flask
 
 from .extensions import db, scheduler
@@ -91,6 +92,10 @@ def start_in_dev_server(app: Flask) -> None:
     """In development the scheduler runs inside ``flask run`` (in the reloader's child only)."""
     if not app.config["SCHEDULER_AUTOSTART"] or scheduler.running:
         return
+
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name != "run":
+        return  # other commands (db upgrade, demo, scheduler itself) never start the dev scheduler
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return
     add_jobs(app, scheduler)
