@@ -101,6 +101,29 @@ FEATURED_TIMEZONES = (
 )
 
 
+# Short names for the zones of the network, as people here say them ("10:00 新疆时间");
+# other zones get Babel's "Country (City) Time".
+ZONE_LABELS = {
+    "Asia/Shanghai": _l("Beijing time"),
+    "Asia/Urumqi": _l("Xinjiang time"),
+    "Asia/Tashkent": _l("Tashkent time"),
+    "Asia/Almaty": _l("Almaty time"),
+    "Asia/Bishkek": _l("Bishkek time"),
+    "Asia/Dushanbe": _l("Dushanbe time"),
+    "Asia/Karachi": _l("Pakistan time"),
+    "UTC": _l("UTC"),
+}
+
+
+def zone_label(tz: str) -> str:
+    """The short, translated name of a zone (Xinjiang time), for pages and e-mails."""
+    if tz in ZONE_LABELS:
+        return str(ZONE_LABELS[tz])
+    from babel.dates import get_timezone_location
+
+    return get_timezone_location(zoneinfo.ZoneInfo(tz), locale=str(get_locale()))
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     featured = [(zone, str(label)) for zone, label in FEATURED_TIMEZONES]
     known = {zone for zone, _ in FEATURED_TIMEZONES}
@@ -188,7 +211,7 @@ def configure_i18n(app) -> None:
 
     app.jinja_env.globals.update(
         get_locale=get_locale, get_timezone=get_timezone, current_lang=current_lang, localized=localized,
-        localized_text=localized_text,
+        localized_text=localized_text, zone_label=zone_label,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
     app.jinja_env.filters.update(

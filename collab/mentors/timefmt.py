@@ -8,28 +8,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from babel import Locale
-from babel.dates import format_skeleton, get_timezone_location
+from babel.dates import format_skeleton
 from flask import has_request_context, request
-from flask_babel import get_locale, get_timezone, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, get_timezone, gettext as _
 
-from ..i18n import is_valid_timezone
+from ..i18n import ZONE_LABELS, is_valid_timezone, zone_label  # noqa: F401  (re-exported for mentors)
 from .slots import zone
 
 BEIJING = "Asia/Shanghai"
 UTC_PLUS_8 = timedelta(hours=8)
-
-# Short names for the zones of the network; other zones get Babel's "Country (City) Time".
-ZONE_LABELS = {
-    "Asia/Shanghai": _l("Beijing time"),
-    "Asia/Urumqi": _l("Xinjiang time"),
-    "Asia/Tashkent": _l("Tashkent time"),
-    "Asia/Almaty": _l("Almaty time"),
-    "Asia/Bishkek": _l("Bishkek time"),
-    "Asia/Dushanbe": _l("Dushanbe time"),
-    "Asia/Karachi": _l("Pakistan time"),
-    "UTC": _l("UTC"),
-}
-
 
 def viewer_timezone() -> str:
     """The zone pages and e-mails are rendered in (e-mails force the recipient's)."""
@@ -44,12 +31,6 @@ def requested_timezone(default: str | None = None) -> tuple[str, bool]:
     if given and is_valid_timezone(given):
         return given, False
     return default or viewer_timezone(), bool(given)
-
-
-def zone_label(tz: str) -> str:
-    if tz in ZONE_LABELS:
-        return str(ZONE_LABELS[tz])
-    return get_timezone_location(zone(tz), locale=str(get_locale()))
 
 
 def _clock(value: datetime, with_date: bool, date_skeleton: str = "yMMMEd") -> str:
