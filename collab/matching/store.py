@@ -48,16 +48,50 @@ def is_matchable(item) -> bool:
     return item.status in statuses
 
 
-def _matchable(model, statuses, batch: int = 2000):
-    """Every matchable item of a side, loaded in batches (sectors with selectin)."""
-    last = 0
-    while True:
-        rows = db.session.scalars(select(model).where(model.status.in_(statuses), model.id > last)
-                                  .order_by(model.id).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].id
+_PROJECT_COLUMNS = ("id", "title_zh", "title_en", "summary_zh", "summary_en", "stage", "direction", "city",
+                    "funding_sought_cny", "seeks", "published_at")
+_NEED_COLUMNS = ("id", "kind", "title_zh", "title_en", "description_zh", "description_en", "location",
+                 "budget_min_cny", "budget_max_cny", "published_at")
+
+
+def _sector_codes(table, key: str, ids_query) -> dict[int, list[str]]:
+    codes: dict[int, list[str]] = {}
+    for item_id, code in db.session.execute(select(table.c[key], table.c.sector_code)
+                                            .where(table.c[key].in_(ids_query)).order_by(table.c[key])):
+        codes.setdefault(item_id, []).append(code)
+    return codes
+
+
+def matchable_docs(side: str) -> list:
+    """Every matchable item of a side as the engine's records, read as plain rows (two
+    queries; no ORM objects, so 20,000 items load in a moment)."""
+    from ..needs.models import need_sectors
+    from ..projects.models import project_sectors
+
+    if side == "projects":
+        model, statuses, columns, table, key = (Project, MATCHABLE_PROJECT_STATUSES, _PROJECT_COLUMNS,
+                                                project_sectors, "project_id")
+    else:
+        model, statuses, columns, table, key = (Need, MATCHABLE_NEED_STATUSES, _NEED_COLUMNS, need_sectors, "need_id")
+    ids = select(model.id).where(model.status.in_(statuses))
+    sectors = _sector_codes(table, key, ids)
+    rows = db.session.execute(select(*(getattr(model, c) for c in columns))
+                              .where(model.status.in_(statuses)).order_by(model.id)).mappings()
+    docs = []
+    for row in rows:
+        if side == "projects":
+            docs.append(ProjectDoc(
+                id=str(row["id"]), title_zh=row["title_zh"], title_en=row["title_en"], summary_zh=row["summary_zh"],
+                summary_en=row["summary_en"], sectors=sectors.get(row["id"], []), stage=row["stage"],
+                direction=row["direction"], city=row["city"], funding_sought_cny=row["funding_sought_cny"],
+                seeks=list(row["seeks"] or []), published_at=row["published_at"]))
+        else:
+            docs.append(NeedDoc(
+                id=str(row["id"]), kind=row["kind"], title_zh=row["title_zh"], title_en=row["title_en"],
+                description_zh=row["description_zh"], description_en=row["description_en"],
+                sectors=sectors.get(row["id"], []), location=row["location"], budget_min=row["budget_min_cny"],
+                budget_max=row["budget_max_cny"], published_at=row["published_at"]))
+    return docs
 
 
 def _weights() -> dict:
@@ -78,15 +112,14 @@ def _side_version(model, statuses) -> tuple:
 
 def side_index(side: str):
     """The engine's index of all matchable projects or needs, rebuilt when they changed."""
-    model, statuses, to_doc = ((Project, MATCHABLE_PROJECT_STATUSES, project_doc) if side == "projects"
-                               else (Need, MATCHABLE_NEED_STATUSES, need_doc))
+    model, statuses = ((Project, MATCHABLE_PROJECT_STATUSES) if side == "projects"
+                       else (Need, MATCHABLE_NEED_STATUSES))
     version = _side_version(model, statuses)
     with _lock:
         cached = _indexes.get(side)
         if cached is not None and cached[0] == version:
             return cached[1]
-    docs = [to_doc(item) for item in _matchable(model, statuses)]
-    index = build_index(docs, side=side, weights=_weights())
+    index = build_index(matchable_docs(side), side=side, weights=_weights())
     with _lock:
         _indexes[side] = (version, index)
     return index
@@ -111,8 +144,7 @@ def refresh_item(item, now: datetime | None = None) -> int:
 
 def load_docs() -> tuple[list[NeedDoc], list[ProjectDoc]]:
     """Every matchable need and project as the engine's records."""
-    return ([need_doc(n) for n in _matchable(Need, MATCHABLE_NEED_STATUSES)],
-            [project_doc(p) for p in _matchable(Project, MATCHABLE_PROJECT_STATUSES)])
+    return matchable_docs("needs"), matchable_docs("projects")
 
 
 def rank_everything(needs: list[NeedDoc], projects: list[ProjectDoc]) -> dict[str, list[str]]:
