@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     configure_extensions(app)
     configure_database(app)
+    configure_unit_of_work(app)
     configure_translations(app)
     configure_i18n(app)
     configure_login(app)
@@ -48,6 +49,12 @@ def configure_database(app: Flask) -> None:
     from .db import configure_sqlite
 
     configure_sqlite(app)
+
+
+def configure_unit_of_work(app: Flask) -> None:
+    from .unit_of_work import setup_unit_of_work
+
+    setup_unit_of_work(app)
 
 
 def configure_translations(app: Flask) -> None:

@@ -15,8 +15,6 @@ class Defaults:
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/collab.db
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
-    # Write paths start with BEGIN IMMEDIATE (STACK.md); False only for the test canary.
-    SQLITE_BEGIN_IMMEDIATE = True
 
     # Languages: URL prefix -> Babel locale (STACK.md: the catalog must be zh_Hans).
     LANGUAGES = {"zh": "zh_Hans", "en": "en"}

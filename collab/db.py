@@ -2,10 +2,11 @@
 write transactions, pagination."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
-from flask import has_request_context, request
 from sqlalchemy import DateTime, event, select, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -40,22 +41,42 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+# Set inside a write scope: transactions begun there take SQLite's write lock at BEGIN.
+_write_scope: ContextVar[bool] = ContextVar("collab_write_scope", default=False)
+
+
+@contextmanager
+def db_write() -> Iterator[None]:
+    """Transactions begun inside this scope are write transactions (``BEGIN IMMEDIATE``
+    on SQLite); outside it they are deferred, so readers never queue behind writers.
+
+    The unit of work opens it for every unsafe request, job run and CLI command."""
+    token = _write_scope.set(True)
+    try:
+        yield
+    finally:
+        _write_scope.reset(token)
+
+
+def in_write_scope() -> bool:
+    return _write_scope.get()
+
+
 def configure_sqlite(app) -> None:
-    """WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` on write paths.
+    """WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` in write scopes.
 
     STACK.md measured 87.5% "database is locked" for read-then-write transactions
-    under plain ``BEGIN`` and 0% with ``BEGIN IMMEDIATE``. Read-only requests (GET,
-    HEAD) keep a deferred ``BEGIN`` so readers never queue behind writers.
+    under plain ``BEGIN`` and 0% with ``BEGIN IMMEDIATE``.
     """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
         engine = db.engine
-    _install_sqlite_events(engine, timeout_ms, bool(app.config["SQLITE_BEGIN_IMMEDIATE"]))
+    _install_sqlite_events(engine, timeout_ms)
 
 
-def _install_sqlite_events(engine: Engine, timeout_ms: int, begin_immediate: bool = True) -> None:
+def _install_sqlite_events(engine: Engine, timeout_ms: int) -> None:
     if getattr(engine, "_collab_sqlite", False):
         return
     engine._collab_sqlite = True
@@ -72,8 +93,7 @@ def _install_sqlite_events(engine: Engine, timeout_ms: int, begin_immediate: boo
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if begin_immediate and not read_only else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if in_write_scope() else "BEGIN")
 
 
 def paginate(statement, page: int, per_page: int) -> tuple[list[Any], int]:

@@ -1,10 +1,12 @@
-"""Translated error pages for people, the API's error shape for programs, 503 (never a
-traceback) when the database is unreachable, and 400 for text no database can store."""
+"""The one family of refusals services raise, translated error pages for people, the
+API's error shape for programs, 503 (never a traceback) when the database is
+unreachable, and 400 for text no database can store."""
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
-from flask import abort, g, make_response, render_template, request
+from flask import abort, flash, g, make_response, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
@@ -15,6 +17,55 @@ from .extensions import db
 logger = logging.getLogger("collab")
 
 PAGE_STATUSES = (400, 403, 404, 405, 413, 429, 500, 503)
+
+
+class ServiceError(Exception):
+    """A refused action. ``message`` is translated (lazily), ``field`` names the input at
+    fault (the API lists the message under it), ``status`` and ``code`` are what the web
+    and API adapters answer with. Raising it leaves nothing saved: the unit of work
+    rolls the transaction back."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, message, field: str | None = None, *, code: str | None = None, status: int | None = None):
+        super().__init__(str(message))
+        self.message, self.field = message, field
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotAllowed(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not_found"
+
+
+class WrongState(ServiceError):
+    status, code = 409, "conflict"
+
+
+def attempt(action: Callable[[], object], success_message=None) -> bool:
+    """The web adapter: call a service; a refusal rolls back and is flashed (a 403 or 404
+    aborts with its page), success flashes ``success_message``. The request's unit of
+    work commits what the service flushed."""
+    from .unit_of_work import rollback
+
+    try:
+        action()
+    except ServiceError as error:
+        rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(str(error.message), "danger")
+        return False
+    if success_message:
+        flash(str(success_message), "success")
+    return True
 
 
 def _is_api() -> bool:
@@ -116,6 +167,21 @@ def register_error_handlers(app) -> None:
             response.headers["Retry-After"] = "30"
             return response
         return _page(503, retry_after=30)
+
+    @app.errorhandler(ServiceError)
+    def service_refused(error: ServiceError):
+        """A refusal no view caught: rolled back, answered with its status."""
+        from .unit_of_work import rollback
+
+        rollback()
+        if _is_api():
+            from .api.errors import service_error_response
+
+            return service_error_response(error)
+        if error.status in (403, 404):
+            return _page(error.status)
+        flash(str(error.message), "danger")
+        return render_template("errors/generic.html", status=error.status, message=error.message), error.status
 
     @app.errorhandler(500)
     def server_error(error):
