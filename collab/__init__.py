@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_security(app)
     configure_templates(app)
     configure_blueprints(app)
+    configure_subscribers(app)
     configure_errors(app)
     configure_cli(app)
     configure_scheduler(app)
@@ -102,6 +103,12 @@ def configure_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, orgs_bp, projects_bp, needs_bp, matching_bp, workspace_bp, mentors_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+
+
+def configure_subscribers(app: Flask) -> None:
+    from .subscribers import connect_subscribers
+
+    connect_subscribers()
 
 
 def configure_errors(app: Flask) -> None:

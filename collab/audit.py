@@ -30,3 +30,9 @@ def record(actor, action: str, target_type: str, target_id: int | None, **detail
     )
     db.session.add(entry)
     return entry
+
+
+def on_item_changed(kind, *, item, event: str, actor=None, change=None, **_details) -> None:
+    """Subscriber of ``content.signals.item_changed``: an admin's step on someone else's item."""
+    if event == "status" and getattr(actor, "is_admin", False) and item.owner_id != actor.id:
+        record(actor, f"{kind.name}.{change.to_status}", kind.name, item.id, reason=change.reason_code)

@@ -52,7 +52,7 @@ def load_demo() -> dict[str, int]:
                     locale=locale, timezone=tz, organisation=org)
         created += 1
     summary["demo_users_created"] = created
-    from .content.demo import load_content_demo
+    from .demo_content import load_content_demo
 
     summary.update(load_content_demo(DEMO_PASSWORD))
     from .mentors.demo import load_mentor_demo

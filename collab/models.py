@@ -1,4 +1,5 @@
-"""Imports every feature's models so Alembic and the app see the whole schema."""
+"""Imports every feature's models so Alembic and the app see the whole schema, and
+every content kind so the registry (collab/content/kinds.py) knows them."""
 from .audit import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
@@ -9,3 +10,5 @@ from .notifications.models import Notification  # noqa: F401
 from .projects.models import Project, ProjectAttachment  # noqa: F401
 from .mentors.models import Booking, MentorException, MentorProfile, MentorWindow  # noqa: F401
 from .matching.models import DigestSend, Introduction, Match, MatchPreference  # noqa: F401
+from .projects.kind import PROJECTS  # noqa: F401,E402
+from .needs.kind import NEEDS  # noqa: F401,E402

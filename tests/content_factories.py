@@ -96,10 +96,11 @@ def make_admin(create_user):
 @pytest.fixture
 def make_project(app, make_admin):
     """make_project(owner, status="draft", **fields) -> Project, committed."""
-    from collab.projects import services
+    from collab.content import services
+    from collab.projects.kind import PROJECTS
 
     def make(owner, status="draft", **fields):
-        project = services.create_project(owner, project_data(**fields))
+        project = services.create_item(PROJECTS, owner, project_data(**fields))
         _walk(project, PROJECT_PATHS[status], owner, make_admin() if PROJECT_PATHS[status] else None)
         db.session.commit()
         return project
@@ -110,10 +111,11 @@ def make_project(app, make_admin):
 @pytest.fixture
 def make_need(app, make_admin):
     """make_need(owner, status="draft", **fields) -> Need, committed."""
-    from collab.needs import services
+    from collab.content import services
+    from collab.needs.kind import NEEDS
 
     def make(owner, status="draft", **fields):
-        need = services.create_need(owner, need_data(**fields))
+        need = services.create_item(NEEDS, owner, need_data(**fields))
         _walk(need, NEED_PATHS[status], owner, make_admin() if NEED_PATHS[status] else None)
         db.session.commit()
         return need

@@ -19,7 +19,7 @@ from collab.content.models import StatusChange
 from collab.extensions import db
 from collab.needs.models import Need
 from collab.notifications.models import Notification
-from collab.projects.forms import TITLE_REQUIRED
+from collab.content.forms import TITLE_REQUIRED
 from collab.projects.models import Project
 
 from conftest import count_rows

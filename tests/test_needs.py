@@ -390,11 +390,12 @@ def test_a_bad_edit_of_an_open_need_changes_nothing(app, client, act_as, owner, 
 
 
 def test_the_service_refuses_an_inverted_budget_too(app, owner):
-    from collab.content.services import ContentError
-    from collab.needs import services
+    from collab.content import services
+    from collab.errors import ServiceError
+    from collab.needs.kind import NEEDS
     from content_factories import need_data
 
-    with pytest.raises(ContentError):
-        services.create_need(owner, need_data(budget_min_cny=5, budget_max_cny=1))
+    with pytest.raises(ServiceError):
+        services.create_item(NEEDS, owner, need_data(budget_min_cny=5, budget_max_cny=1))
     db.session.rollback()
     assert count_rows(Need) == 0

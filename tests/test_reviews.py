@@ -228,7 +228,7 @@ def test_non_admins_cannot_decide(client, act_as, zh_owner, en_enterprise, make_
 
 def test_the_service_refuses_a_non_admin_too(zh_owner, make_project):
     from collab.content.reviews import decide
-    from collab.content.services import NotAllowed
+    from collab.errors import NotAllowed
 
     project = make_project(zh_owner, "pending_review")
     with pytest.raises(NotAllowed):

@@ -115,10 +115,10 @@ def test_snippets_escape_the_text_around_the_marks():
 
 def test_an_edit_reindexes_the_item(client, login, center, corpus):
     project = db.session.get(Project, corpus["battery"])
-    from collab.projects import services
+    from collab.content import services
 
-    services.update_project(project, {"title_en": "Second-life lithium storage", "summary_en": "Graphene anodes."},
-                            center)
+    services.update_item(project, {"title_en": "Second-life lithium storage", "summary_en": "Graphene anodes."},
+                         center)
     from collab.content import services as content
 
     content.record_change(project, "published", None)
@@ -127,7 +127,7 @@ def test_an_edit_reindexes_the_item(client, login, center, corpus):
 
 
 def test_a_deleted_draft_leaves_the_index(app, center, make_project):
-    from collab.projects import services
+    from collab.content import services
 
     project = make_project(center, title_en="Unique zeppelin idea")
     services.delete_draft(project, center)
@@ -205,8 +205,8 @@ def _plan(statement) -> str:
 
 @pytest.mark.parametrize("model, q", [(Project, "光伏"), (Project, "膜"), (Need, "membranes"), (Need, "电池 回收")])
 def test_the_search_runs_through_the_index(corpus, model, q):
-    from collab.needs import services as needs
-    from collab.projects import services as projects
+    from collab.content.kinds import kind_of
+    from collab.content.services import listing as kind_listing
 
     statement = filter_by_query(select(model), model, q)
     plan = _plan(statement)
@@ -215,7 +215,7 @@ def test_the_search_runs_through_the_index(corpus, model, q):
     else:
         assert "search_documents_tokens_gin" in plan, plan
     # The listings build the same condition: their rows match the index's answer.
-    listing = projects.listing(None, q=q)[0] if model is Project else needs.listing(None, q=q)[0]
+    listing = kind_listing(kind_of(model), None, q=q)[0]
     assert {item.id for item in listing} <= set(db.session.scalars(statement.with_only_columns(model.id)))
     db.session.rollback()  # leave enable_seqscan and the search table as they were
 

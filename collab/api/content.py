@@ -1,28 +1,23 @@
-"""API for projects, needs, reviews and search: the same services and permissions as
-the pages, the same forms for validation."""
+"""API for every content kind (projects, needs, …), reviews and search: one set of
+handlers built from the kinds' registry, with the same services and permissions as the
+pages and the same forms for validation."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, literal, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from ..content import services as content
-from ..content.lifecycle import lifecycle_targets
-from ..content.reviews import REVIEW_KINDS, decide
+from ..content.kinds import KINDS, ItemKind, all_kinds, kind_of
+from ..content.reviews import decide
 from ..content.views import ReviewForm, TransitionForm
 from ..extensions import db
-from ..forms import _CONTROL
-from ..needs import services as need_services
-from ..needs.forms import NeedForm
-from ..needs.models import NEED_KINDS, PUBLIC_NEED_STATUSES, XINJIANG_LOCATIONS, Need
+from ..forms import _CONTROL, select_choices
 from ..orgs.models import Sector
-from ..projects import services as project_services
-from ..projects.forms import ProjectForm
-from ..projects.models import PROJECT_DIRECTIONS, PROJECT_STAGES, PUBLIC_PROJECT_STATUSES, Project
 from ..search.index import snippet
 from ..search.tokens import query_tokens
 from . import bp
@@ -33,57 +28,44 @@ from .serializers import iso
 
 MAX_QUERY = 100
 
-# The JSON type each writable field takes; lists are lists of codes.
-PROJECT_TYPES = {"title_zh": str, "title_en": str, "summary_zh": str, "summary_en": str, "stage": str,
-                 "direction": str, "funding_sought_cny": int, "team_size": int, "ip_status": str, "seeks": list,
-                 "city": str, "sectors": list}
-NEED_TYPES = {"kind": str, "title_zh": str, "title_en": str, "description_zh": str, "description_en": str,
-              "budget_min_cny": int, "budget_max_cny": int, "location": str, "deadline": str,
-              "visibility": str, "sectors": list}
 TYPE_MESSAGES = {
     str: _l("Text is expected here."),
     int: _l("A whole number is expected here."),
     list: _l("A list of codes is expected here."),
 }
-# Service refusals that concern one field: the field they name in the error.
-ERROR_FIELDS = {"unknown_sector": "sectors", "budget": "budget_max_cny"}
 
 
 def _org_json(org):
     return {"id": org.id, "key": org.key, "name_zh": org.name_zh, "name_en": org.name_en} if org else None
 
 
-def project_json(project) -> dict:
+def item_json(item, viewer) -> dict:
+    """An item in the API's shape: the kind's own fields, then what every item has; an
+    item that hides its organisation hides its owner too."""
+    kind = kind_of(item)
+    shown = kind.shows_organisation(item, viewer)
     return {
-        "id": project.id, "status": project.status,
-        "title_zh": project.title_zh, "title_en": project.title_en,
-        "summary_zh": project.summary_zh, "summary_en": project.summary_en,
-        "sectors": project.sector_codes, "stage": project.stage, "direction": project.direction,
-        "funding_sought_cny": project.funding_sought_cny, "team_size": project.team_size,
-        "ip_status": project.ip_status, "seeks": project.seeks or [], "city": project.city,
-        "organisation": _org_json(project.organisation), "owner_id": project.owner_id,
-        "created_at": iso(project.created_at), "updated_at": iso(project.updated_at),
-        "published_at": iso(project.published_at),
-    }
-
-
-def need_json(need, viewer) -> dict:
-    shown = need_services.shows_organisation(need, viewer)
-    return {
-        "id": need.id, "status": need.status, "kind": need.kind,
-        "title_zh": need.title_zh, "title_en": need.title_en,
-        "description_zh": need.description_zh, "description_en": need.description_en,
-        "sectors": need.sector_codes, "budget_min_cny": need.budget_min_cny, "budget_max_cny": need.budget_max_cny,
-        "location": need.location, "deadline": need.deadline.isoformat(), "visibility": need.visibility,
-        "organisation": _org_json(need.organisation) if shown else None,
-        "organisation_hidden": not shown,
-        "owner_id": need.owner_id if shown else None,
-        "created_at": iso(need.created_at), "updated_at": iso(need.updated_at),
-        "published_at": iso(need.published_at),
+        "id": item.id, "status": item.status, **kind.to_json(item), "sectors": item.sector_codes,
+        "organisation": _org_json(item.organisation) if shown else None, "organisation_hidden": not shown,
+        "owner_id": item.owner_id if shown else None,
+        "created_at": iso(item.created_at), "updated_at": iso(item.updated_at), "published_at": iso(item.published_at),
     }
 
 
 # --- input ----------------------------------------------------------------------------
+
+def _field_types(form_class) -> dict:
+    """The JSON type each writable field of a form takes: whole numbers for integer
+    fields, lists of codes for multiple choices, text otherwise."""
+    from wtforms import IntegerField, SelectMultipleField
+
+    types = {}
+    for name in (*form_class.FIELDS, "sectors"):
+        field_class = getattr(form_class, name).field_class  # the unbound field's class
+        types[name] = (int if issubclass(field_class, IntegerField)
+                       else list if issubclass(field_class, SelectMultipleField) else str)
+    return types
+
 
 def _checked_body(types: dict) -> dict:
     """The JSON object's known fields, each of its declared type (or null); a 400 names
@@ -124,7 +106,7 @@ def _validated(form_class, data: dict, **kwargs):
     """Validate with the web page's form: the same rules, the same translated messages."""
     form = form_class(formdata=_multidict(data), meta={"csrf": False}, **kwargs)
     if hasattr(form, "sectors"):
-        form.sectors.choices = content.sector_choices()
+        form.sectors.choices = select_choices(content.sector_choices())
     if not form.validate():
         fields = {name: errors for name, errors in form.errors.items() if name not in ("save", "submit_for_review")}
         raise ApiError(400, "validation_error", fields=fields)
@@ -164,22 +146,6 @@ def _sector_arg() -> str | None:
     return value
 
 
-def _run(action):
-    """Call a service and commit; a refusal rolls back and becomes the error shape."""
-    try:
-        result = action()
-    except content.ContentError as error:
-        db.session.rollback()
-        if error.status == 400:
-            field = ERROR_FIELDS.get(error.code, error.code) if error.code else None
-            raise ApiError(400, "validation_error", str(error.message),
-                           {field: [str(error.message)]} if field else None) from None
-        code = error.code or {403: "forbidden", 409: "conflict"}.get(error.status, "conflict")
-        raise ApiError(error.status, code, str(error.message)) from None
-    db.session.commit()
-    return result
-
-
 def _owned(item):
     if item is None:
         raise ApiError(404)
@@ -188,11 +154,11 @@ def _owned(item):
     return item
 
 
-def _transition_args(item_type: str) -> tuple[str, str | None]:
+def _transition_args(kind: ItemKind) -> tuple[str, str | None]:
     data = json_body()
     target, note = data.get("to"), data.get("note")
     fields = {}
-    allowed = (*lifecycle_targets(item_type), "withdraw")
+    allowed = (*kind.lifecycle_targets, "withdraw")
     if target not in allowed:
         fields["to"] = [_l("Choose one of: %(choices)s.", choices=", ".join(allowed))]
     if note is not None and not isinstance(note, str):
@@ -208,177 +174,108 @@ def _change_json(change, show_actor: bool = True) -> dict:
             "actor_id": change.actor_id if show_actor else None, "note": change.note, "reason": change.reason_code}
 
 
-# --- projects --------------------------------------------------------------------
+# --- every kind -----------------------------------------------------------------------
 
-def _project_filters() -> dict:
-    return {"sector": _sector_arg(), "stage": _choice_arg("stage", PROJECT_STAGES),
-            "direction": _choice_arg("direction", PROJECT_DIRECTIONS), "city": _text_arg("city"),
-            "organisation": _text_arg("organisation", 64), "status": _choice_arg("status", PUBLIC_PROJECT_STATUSES),
-            "q": _text_arg("q"), "sort": _choice_arg("sort", project_services.SORTS) or "newest"}
-
-
-@bp.get("/projects")
-def list_projects():
-    """Public projects, filtered by sector, stage, direction, city, status and q."""
-    page, per_page = page_args()
-    items, total = project_services.listing(current_user, **_project_filters(), page=page, per_page=per_page)
-    return listing([project_json(p) for p in items], page, per_page, total)
+def _filters(kind: ItemKind) -> dict:
+    """The listing's query parameters; an unknown code is a 400 naming the known ones."""
+    filters = {"sector": _sector_arg(), "organisation": _text_arg("organisation", 64),
+               "status": _choice_arg("status", [s for s in kind.statuses if s in kind.public]),
+               "q": _text_arg("q"), "sort": _choice_arg("sort", tuple(kind.sorts)) or "newest"}
+    for item_filter in kind.filters:
+        filters[item_filter.name] = (_choice_arg(item_filter.name, item_filter.choices) if item_filter.choices
+                                     else _text_arg(item_filter.name, item_filter.max_length))
+    return filters
 
 
-@bp.post("/projects")
-@token_required
-def create_project():
-    """Create a project draft (centers, enterprises)."""
-    if not project_services.may_create(current_user):
-        raise ApiError(403)
-    form = _validated(ProjectForm, _checked_body(PROJECT_TYPES))
-    project = _run(lambda: project_services.create_project(current_user, form.data_for_model()))
-    return jsonify(project_json(project)), 201
-
-
-@bp.get("/projects/<int:project_id>")
-def get_project(project_id: int):
-    """One project, if visible to the caller."""
-    project = project_services.get_visible(project_id, current_user)
-    if project is None:
+def _visible(kind: ItemKind, item_id: int):
+    item = content.get_visible(kind, item_id, current_user)
+    if item is None:
         raise ApiError(404)
-    data = project_json(project)
-    data["history"] = [_change_json(c) for c in content.history(project)]
-    data["attachments"] = [{"id": a.id, "filename": a.filename, "kind": a.kind, "size": a.size,
-                            "content_type": a.content_type,
-                            "url": url_for("projects.download", lang="en", project_id=project.id, attachment_id=a.id)}
-                           for a in project.attachments]
-    return jsonify(data)
+    return item
 
 
-@bp.patch("/projects/<int:project_id>")
-@token_required
-def patch_project(project_id: int):
-    """Edit a project (owner); a live project goes back to review."""
-    project = _owned(project_services.get_visible(project_id, current_user))
-    form = _validated(ProjectForm, {**_current(project, ProjectForm), **_checked_body(PROJECT_TYPES)})
-    _run(lambda: project_services.update_project(project, form.data_for_model(), current_user))
-    return jsonify(project_json(project))
+def _validated_item(kind: ItemKind, data: dict):
+    return _validated(kind.form, data, **kind.form_options())
 
 
-@bp.delete("/projects/<int:project_id>")
-@token_required
-def delete_project(project_id: int):
-    """Delete a draft (owner)."""
-    project = _owned(project_services.get_visible(project_id, current_user))
-    _run(lambda: project_services.delete_draft(project, current_user))
-    return "", 204
+def _detail_json(item) -> dict:
+    data = item_json(item, current_user)
+    # Who moved an item that hides its organisation would name its author: hidden too.
+    data["history"] = [_change_json(c, show_actor=not data["organisation_hidden"]) for c in content.history(item)]
+    return data
 
 
-@bp.post("/projects/<int:project_id>/submit")
-@token_required
-def submit_project(project_id: int):
-    """Draft → pending review (owner)."""
-    project = _owned(project_services.get_visible(project_id, current_user))
-    _run(lambda: project_services.submit_project(project, current_user))
-    return jsonify(project_json(project))
+def content_api(kind: ItemKind) -> None:
+    """Register the seven operations on ``kind`` under /api/v1/<plural>."""
+    collection, member = f"/{kind.plural}", f"/{kind.plural}/<int:item_id>"
+    types = _field_types(kind.form)
 
+    def list_items():
+        """Items visible to the caller, filtered, searched and sorted."""
+        page, per_page = page_args()
+        items, total = content.listing(kind, current_user, **_filters(kind), page=page, per_page=per_page)
+        return listing([item_json(item, current_user) for item in items], page, per_page, total)
 
-@bp.post("/projects/<int:project_id>/transition")
-@token_required
-def transition_project(project_id: int):
-    """A lifecycle step {"to", "note"} by the owner or an admin."""
-    project = project_services.get_visible(project_id, current_user)
-    if project is None:
-        raise ApiError(404)
-    if not content.party_of(project, current_user):
-        raise ApiError(403)
-    target, note = _transition_args("project")
-    _run(lambda: project_services.transition_project(project, target, current_user, note))
-    return jsonify(project_json(project))
+    @token_required
+    def create_item():
+        """Create a draft (the roles the kind names)."""
+        if not kind.may_create(current_user):
+            raise ApiError(403)
+        form = _validated_item(kind, _checked_body(types))
+        item = content.create_item(kind, current_user, form.data_for_model())
+        return jsonify(item_json(item, current_user)), 201
 
+    def get_item(item_id: int):
+        """One item, if visible to the caller, with its history."""
+        item = _visible(kind, item_id)
+        return jsonify({**_detail_json(item), **kind.detail_json(item)})
 
-# --- needs -------------------------------------------------------------------------
+    @token_required
+    def patch_item(item_id: int):
+        """Edit (owner); a live item goes back to review."""
+        item = _owned(content.get_visible(kind, item_id, current_user))
+        form = _validated_item(kind, {**_current(item, kind.form), **_checked_body(types)})
+        content.update_item(item, form.data_for_model(), current_user)
+        return jsonify(item_json(item, current_user))
 
-def _need_filters() -> dict:
-    return {"kind": _choice_arg("kind", NEED_KINDS), "sector": _sector_arg(),
-            "location": _choice_arg("location", XINJIANG_LOCATIONS),
-            "organisation": _text_arg("organisation", 64), "status": _choice_arg("status", PUBLIC_NEED_STATUSES),
-            "q": _text_arg("q"), "sort": _choice_arg("sort", need_services.SORTS) or "newest"}
+    @token_required
+    def delete_item(item_id: int):
+        """Delete a draft (owner)."""
+        item = _owned(content.get_visible(kind, item_id, current_user))
+        content.delete_draft(item, current_user)
+        return "", 204
 
+    @token_required
+    def submit_item(item_id: int):
+        """Draft → pending review (owner)."""
+        item = _owned(content.get_visible(kind, item_id, current_user))
+        content.submit_item(item, current_user)
+        return jsonify(item_json(item, current_user))
 
-@bp.get("/needs")
-def list_needs():
-    """Needs visible to the caller, filtered by kind, sector, location, status and q."""
-    page, per_page = page_args()
-    items, total = need_services.listing(current_user, **_need_filters(), page=page, per_page=per_page)
-    return listing([need_json(n, current_user) for n in items], page, per_page, total)
+    @token_required
+    def transition_item(item_id: int):
+        """A lifecycle step {"to", "note"} by the owner or an admin."""
+        item = _visible(kind, item_id)
+        if not content.party_of(item, current_user):
+            raise ApiError(403)
+        target, note = _transition_args(kind)
+        content.transition_item(item, target, current_user, note)
+        return jsonify(item_json(item, current_user))
 
-
-@bp.post("/needs")
-@token_required
-def create_need():
-    """Create a need draft (enterprises)."""
-    if not need_services.may_create(current_user):
-        raise ApiError(403)
-    form = _validated(NeedForm, _checked_body(NEED_TYPES), today=need_services.today())
-    need = _run(lambda: need_services.create_need(current_user, form.data_for_model()))
-    return jsonify(need_json(need, current_user)), 201
-
-
-@bp.get("/needs/<int:need_id>")
-def get_need(need_id: int):
-    """One need, if visible to the caller (anonymous ones without their organisation)."""
-    need = need_services.get_visible(need_id, current_user)
-    if need is None:
-        raise ApiError(404)
-    data = need_json(need, current_user)
-    # Who moved an anonymous need would name its author: hidden like the organisation.
-    data["history"] = [_change_json(c, show_actor=not data["organisation_hidden"]) for c in content.history(need)]
-    return jsonify(data)
-
-
-@bp.patch("/needs/<int:need_id>")
-@token_required
-def patch_need(need_id: int):
-    """Edit a need (owner); an open need goes back to review."""
-    need = _owned(need_services.get_visible(need_id, current_user))
-    form = _validated(NeedForm, {**_current(need, NeedForm), **_checked_body(NEED_TYPES)}, today=need_services.today())
-    _run(lambda: need_services.update_need(need, form.data_for_model(), current_user))
-    return jsonify(need_json(need, current_user))
-
-
-@bp.delete("/needs/<int:need_id>")
-@token_required
-def delete_need(need_id: int):
-    """Delete a draft (owner)."""
-    need = _owned(need_services.get_visible(need_id, current_user))
-    _run(lambda: need_services.delete_draft(need, current_user))
-    return "", 204
-
-
-@bp.post("/needs/<int:need_id>/submit")
-@token_required
-def submit_need(need_id: int):
-    """Draft → pending review (owner)."""
-    need = _owned(need_services.get_visible(need_id, current_user))
-    _run(lambda: need_services.submit_need(need, current_user))
-    return jsonify(need_json(need, current_user))
-
-
-@bp.post("/needs/<int:need_id>/transition")
-@token_required
-def transition_need(need_id: int):
-    """A lifecycle step {"to", "note"} by the owner or an admin."""
-    need = need_services.get_visible(need_id, current_user)
-    if need is None:
-        raise ApiError(404)
-    if not content.party_of(need, current_user):
-        raise ApiError(403)
-    target, note = _transition_args("need")
-    _run(lambda: need_services.transition_need(need, target, current_user, note))
-    return jsonify(need_json(need, current_user))
+    name, plural = kind.name, kind.plural
+    bp.add_url_rule(collection, f"list_{plural}", list_items, methods=["GET"])
+    bp.add_url_rule(collection, f"create_{name}", create_item, methods=["POST"])
+    bp.add_url_rule(member, f"get_{name}", get_item, methods=["GET"])
+    bp.add_url_rule(member, f"patch_{name}", patch_item, methods=["PATCH"])
+    bp.add_url_rule(member, f"delete_{name}", delete_item, methods=["DELETE"])
+    bp.add_url_rule(f"{member}/submit", f"submit_{name}", submit_item, methods=["POST"])
+    bp.add_url_rule(f"{member}/transition", f"transition_{name}", transition_item, methods=["POST"])
 
 
 # --- reviews -----------------------------------------------------------------------------
 
 def _review_json(item) -> dict:
-    body = project_json(item) if item.item_type == "project" else need_json(item, current_user)
+    body = item_json(item, current_user)
     return {"type": item.item_type, **body, "submitted_at": iso(item.submitted_at),
             "edit_of_live_item": item.review_return_status is not None}
 
@@ -390,8 +287,8 @@ def list_reviews():
     if not current_user.is_admin:
         raise ApiError(403)
     page, per_page = page_args()
-    kind = _choice_arg("kind", tuple(REVIEW_KINDS))
-    models = [REVIEW_KINDS[kind]] if kind else list(REVIEW_KINDS.values())
+    kind = _choice_arg("kind", tuple(KINDS))
+    models = [KINDS[kind].model] if kind else [k.model for k in all_kinds()]
     pending = {model: model.status == "pending_review" for model in models}
     counts = {model: db.session.scalar(select(func.count()).select_from(model).where(where))
               for model, where in pending.items()}
@@ -415,8 +312,8 @@ def review(kind: str, item_id: int):
     """Approve or reject a pending item {"decision", "reason", "note"} (admins)."""
     if not current_user.is_admin:
         raise ApiError(403)
-    model = REVIEW_KINDS.get(kind)
-    item = db.session.get(model, item_id) if model else None
+    item_kind = KINDS.get(kind)
+    item = db.session.get(item_kind.model, item_id) if item_kind else None
     if item is None or item.status == "draft":
         raise ApiError(404)
     data = json_body()
@@ -431,17 +328,16 @@ def review(kind: str, item_id: int):
     form = _validated(ReviewForm, {name: data.get(name) for name in ("decision", "reason", "note")})
     if item.status != "pending_review":
         raise ApiError(409)
-    _run(lambda: decide(item, form.decision.data, current_user, reason_code=form.reason.data or None,
-                        note=form.note.data or None))
+    decide(item, form.decision.data, current_user, reason_code=form.reason.data or None, note=form.note.data or None)
     return jsonify(_review_json(item))
 
 
 # --- search ----------------------------------------------------------------------------------
 
-def _best_snippet(kind: str, item, q: str) -> str:
-    """An excerpt of the item's text in the language that contains the query, terms marked."""
-    texts = (item.summary_zh, item.summary_en) if kind == "project" else (item.description_zh, item.description_en)
-    texts = [t for t in texts if t]
+def _best_snippet(item, q: str) -> str:
+    """An excerpt of the item's body in the language that contains the query, terms marked."""
+    body = kind_of(item).body_field
+    texts = [t for t in (getattr(item, f"{body}_zh"), getattr(item, f"{body}_en")) if t]
     for text in texts:
         marked = snippet(text, q)
         if "<mark>" in marked:
@@ -451,30 +347,38 @@ def _best_snippet(kind: str, item, q: str) -> str:
 
 @bp.get("/search")
 def search():
-    """Projects and needs visible to the caller matching q, in both languages, newest first."""
+    """Items of every kind visible to the caller matching q, in both languages, newest first."""
     page, per_page = page_args()
     q = _text_arg("q")
     if not q:
         raise ApiError(400, "validation_error", fields={"q": [_l("Type a word to search for.")]})
     if not query_tokens(q):  # punctuation only: nothing can match, and nothing should be listed
         return listing([], page, per_page, 0)
-    # One query pages through both kinds together; the page's items are then loaded by id.
-    parts = [service.listing_query(current_user, q=q).order_by(None).with_only_columns(
-                 literal(kind).label("type"), model.id.label("id"), model.published_at.label("at"))
-             for kind, model, service in (("project", Project, project_services), ("need", Need, need_services))]
+    # One query pages through every kind together; the page's items are then loaded by id.
+    kinds = list(all_kinds())
+    parts = [content.listing_query(kind, current_user, q=q).order_by(None).with_only_columns(
+                 literal(kind.name).label("type"), kind.model.id.label("id"), kind.model.published_at.label("at"))
+             for kind in kinds]
     hits = union_all(*parts).subquery()
     total = db.session.scalar(select(func.count()).select_from(hits))
     rows = db.session.execute(select(hits.c.type, hits.c.id)
                               .order_by(hits.c.at.desc().nulls_last(), hits.c.type.desc(), hits.c.id.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
     loaded = {}
-    for kind, model in (("project", Project), ("need", Need)):
-        ids = [item_id for row_kind, item_id in rows if row_kind == kind]
+    for kind in kinds:
+        ids = [item_id for row_kind, item_id in rows if row_kind == kind.name]
         if ids:
-            loaded.update({(kind, item.id): item for item in db.session.scalars(select(model).where(model.id.in_(ids)))})
+            loaded.update({(kind.name, item.id): item
+                           for item in db.session.scalars(select(kind.model).where(kind.model.id.in_(ids)))})
     items = []
-    for kind, item_id in rows:
-        item = loaded[(kind, item_id)]
-        items.append({"type": kind, "id": item.id, "title_zh": item.title_zh, "title_en": item.title_en,
-                      "snippet": _best_snippet(kind, item, q), "status": item.status})
+    for kind_name, item_id in rows:
+        item = loaded[(kind_name, item_id)]
+        items.append({"type": kind_name, "id": item.id, "title_zh": item.title_zh, "title_en": item.title_en,
+                      "snippet": _best_snippet(item, q), "status": item.status})
     return listing(items, page, per_page, int(total or 0))
+
+
+def register_content_api() -> None:
+    """The operations on every registered kind."""
+    for kind in all_kinds():
+        content_api(kind)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from ..content.kinds import kind_named
+from ..needs.models import NEED_KINDS as NEED_KIND_CODES, XINJIANG_LOCATIONS
+from ..projects.models import PROJECT_DIRECTIONS as PROJECT_DIRECTION_CODES, PROJECT_STAGES as PROJECT_STAGE_CODES
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -157,16 +161,15 @@ PATHS = {
 
 # --- projects, needs, reviews and search (collab/api/content.py) ---------------------------
 
-PROJECT_STAGES = ["idea", "prototype", "early_revenue", "growth"]
-PROJECT_DIRECTIONS = ["offshore_to_xinjiang", "xinjiang_to_offshore", "international"]
-PROJECT_STATUSES = ["draft", "pending_review", "published", "in_incubation", "landed", "graduated", "rejected",
-                    "closed"]
-PUBLIC_PROJECT_STATUSES = ["published", "in_incubation", "landed", "graduated", "closed"]
-NEED_KINDS = ["technology", "industry", "talent", "capital"]
-NEED_STATUSES = ["draft", "pending_review", "open", "in_talks", "fulfilled", "withdrawn", "expired", "rejected"]
-PUBLIC_NEED_STATUSES = ["open", "in_talks", "fulfilled", "expired", "withdrawn"]
-NEED_LOCATIONS = ["urumqi", "kashgar", "karamay", "yili", "changji", "hami", "turpan", "aksu", "hotan", "korla",
-                  "shihezi", "bortala", "tacheng", "altay", "kizilsu"]
+_PROJECTS, _NEEDS = kind_named("project"), kind_named("need")
+PROJECT_STAGES = list(PROJECT_STAGE_CODES)
+PROJECT_DIRECTIONS = list(PROJECT_DIRECTION_CODES)
+PROJECT_STATUSES = list(_PROJECTS.statuses)
+PUBLIC_PROJECT_STATUSES = [s for s in _PROJECTS.statuses if s in _PROJECTS.public]
+NEED_KINDS = list(NEED_KIND_CODES)
+NEED_STATUSES = list(_NEEDS.statuses)
+PUBLIC_NEED_STATUSES = [s for s in _NEEDS.statuses if s in _NEEDS.public]
+NEED_LOCATIONS = list(XINJIANG_LOCATIONS)
 REVIEW_REASONS = ["incomplete", "not_in_scope", "duplicate", "unclear", "confidential", "other"]
 _PLAIN = "Plain text: no HTML tags, no control characters"
 _AMOUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_000}
@@ -212,6 +215,7 @@ SCHEMAS.update({
         "funding_sought_cny": {"type": ["integer", "null"]}, "team_size": {"type": ["integer", "null"]},
         "ip_status": {"type": "string"}, "seeks": {"type": "array", "items": {"type": "string"}},
         "city": NULLABLE_STRING, "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+        "organisation_hidden": {"type": "boolean"},
         "owner_id": {"type": "integer"}, "created_at": UTC_TIME, "updated_at": UTC_TIME,
         "published_at": {"oneOf": [UTC_TIME, {"type": "null"}]}}},
     "ProjectDetail": {"allOf": [_ref("Project"), {"type": "object", "required": ["history", "attachments"],

@@ -93,5 +93,16 @@ LOCATION_LABELS = {
 }
 
 
+# Why a review turns an item down (the author reads it in their language).
+REVIEW_REASONS = {
+    "incomplete": _l("Incomplete information"),
+    "not_in_scope": _l("Not in the scope of the network"),
+    "duplicate": _l("Duplicate of another post"),
+    "unclear": _l("Unclear description"),
+    "confidential": _l("Contains confidential information"),
+    "other": _l("Other reason"),
+}
+
+
 def status_label(code: str) -> str:
     return str(STATUS_LABELS.get(code, code))

@@ -1,16 +1,14 @@
-"""View helpers shared by the project and need pages."""
+"""Forms and request helpers the content pages and the API share."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, request
+from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db
-from ..forms import BaseForm, no_markup
-from ..notifications.messages import REVIEW_REASONS
-from .services import ContentError
+from ..forms import BaseForm, no_markup, select_choices
+from .labels import REVIEW_REASONS
 
 
 class TransitionForm(BaseForm):
@@ -25,25 +23,9 @@ class ActionForm(BaseForm):
 
 class ReviewForm(BaseForm):
     decision = HiddenField(validators=[DataRequired()])
-    reason = SelectField(_l("Reason"), choices=[("", "—"), *REVIEW_REASONS.items()], default="")
+    reason = SelectField(_l("Reason"), choices=select_choices([("", "—"), *REVIEW_REASONS.items()]), default="")
     note = TextAreaField(_l("Message to the author"), validators=[Length(max=1000), no_markup])
     submit = SubmitField(_l("Send decision"))
-
-
-def run_service(action, success_message) -> bool:
-    """Call a service and commit; a refused action is flashed (or aborts with its
-    status when it concerns permissions) and nothing is saved."""
-    try:
-        action()
-    except ContentError as error:
-        db.session.rollback()
-        if error.status == 403:
-            abort(403)
-        flash(str(error.message), "danger")
-        return False
-    db.session.commit()
-    flash(str(success_message), "success")
-    return True
 
 
 def require_owner(item) -> None:

@@ -14,7 +14,7 @@ from ..mail.service import send_email
 from ..needs.models import Need
 from ..projects.models import Project
 from .models import DigestSend, Match, MatchPreference
-from .store import MATCHABLE_NEED_STATUSES, MATCHABLE_PROJECT_STATUSES
+from ..content.kinds import kind_named
 
 
 def preference(user) -> MatchPreference:
@@ -36,7 +36,7 @@ def new_matches(user, since: datetime | None, min_score: float = 0.0, limit: int
     statement = (
         select(Match).join(Need, Need.id == Match.need_id).join(Project, Project.id == Match.project_id)
         .where(or_(Need.owner_id == user.id, Project.owner_id == user.id),
-               Need.status.in_(MATCHABLE_NEED_STATUSES), Project.status.in_(MATCHABLE_PROJECT_STATUSES),
+               Need.status.in_(kind_named("need").matchable), Project.status.in_(kind_named("project").matchable),
                Match.score >= min_score)
         .order_by(Match.score.desc()).limit(limit))
     if since is not None:
@@ -67,8 +67,8 @@ def send_weekly_digests(now: datetime | None = None) -> int:
     now = now or utcnow()
     period = period_of(now)
     threshold = float(current_app.config["MATCH_DIGEST_THRESHOLD"])
-    owners = select(Need.owner_id).where(Need.status.in_(MATCHABLE_NEED_STATUSES)).union(
-        select(Project.owner_id).where(Project.status.in_(MATCHABLE_PROJECT_STATUSES)))
+    owners = select(Need.owner_id).where(Need.status.in_(kind_named("need").matchable)).union(
+        select(Project.owner_id).where(Project.status.in_(kind_named("project").matchable)))
     sent = 0
     for user in db.session.scalars(select(User).where(User.id.in_(owners), User.is_enabled.is_(True))):
         pref = preference(user)
@@ -89,3 +89,10 @@ def send_weekly_digests(now: datetime | None = None) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+def digest_settings(user) -> dict:
+    """The profile page's digest switch (a profile context provider)."""
+    from .forms import DigestForm
+
+    return {"digest_form": DigestForm(digest_enabled=digest_enabled(user))}

@@ -23,7 +23,8 @@ def evaluate_dataset(path: Path, config: dict | None = None) -> tuple[dict, dict
     from ..needs.models import Need
     from ..orgs.services import load_reference_data
     from ..projects.models import Project
-    from .store import MATCHABLE_NEED_STATUSES, load_docs, rank_everything
+    from ..unit_of_work import commit
+    from .store import load_docs, rank_everything
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     app = create_app({
@@ -52,7 +53,7 @@ def evaluate_dataset(path: Path, config: dict | None = None) -> tuple[dict, dict
             db.session.flush()
             project_ids[project.id] = str(item["id"])
         for item in data["needs"]:
-            need = Need(owner_id=owner.id, status=MATCHABLE_NEED_STATUSES[0], published_at=now, visibility="public",
+            need = Need(owner_id=owner.id, status="open", published_at=now, visibility="public",
                         kind=item.get("kind") or "technology", title_zh=item.get("title_zh"), title_en=item.get("title_en"),
                         description_zh=item.get("description_zh"), description_en=item.get("description_en"),
                         location=(item.get("location") or "")[:32], deadline=date.today() + timedelta(days=365),
@@ -61,7 +62,7 @@ def evaluate_dataset(path: Path, config: dict | None = None) -> tuple[dict, dict
             db.session.add(need)
             db.session.flush()
             need_ids[need.id] = str(item["id"])
-        db.session.commit()
+        commit()  # the throw-away database's one transaction: loaded, then ranked
         needs, projects = load_docs()
         ranked = rank_everything(needs, projects)
         ranking = {need_ids[int(need_id)]: [project_ids[int(p)] for p in project_list]

@@ -7,14 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..content.models import StatusChange
-from ..content.services import ContentError, NotAllowed, WrongState
 from ..db import utcnow
+from ..errors import NotAllowed, ServiceError, WrongState
 from ..extensions import db
 from ..needs.models import Need
 from ..notifications.services import notify
 from ..projects.models import Project
 from .models import DECLINE_REASONS, Introduction, Match
-from .store import MATCHABLE_NEED_STATUSES, MATCHABLE_PROJECT_STATUSES
+from ..content.kinds import kind_named
 
 DECLINE_LABELS = {
     "not_relevant": _l("Not relevant to us"),
@@ -61,16 +61,16 @@ def express_interest(user, need: Need, project: Project, message: str) -> Introd
     side = side_of(user, need, project)
     if side is None:
         raise NotAllowed(_l("Only the owners of the need or the project can express interest."))
-    if need.status not in MATCHABLE_NEED_STATUSES or project.status not in MATCHABLE_PROJECT_STATUSES:
-        raise WrongState(_l("This need or project is no longer open for introductions."), "not_matchable")
+    if need.status not in kind_named("need").matchable or project.status not in kind_named("project").matchable:
+        raise WrongState(_l("This need or project is no longer open for introductions."))
     match = db.session.scalar(select(Match).where(Match.need_id == need.id, Match.project_id == project.id))
     if match is None:
-        raise WrongState(_l("These two are not a current match."), "not_matched")
+        raise WrongState(_l("These two are not a current match."))
     if db.session.scalar(select(Introduction.id).where(Introduction.need_id == need.id,
                                                        Introduction.project_id == project.id)):
-        raise WrongState(_l("An introduction between these two already exists."), "exists")
+        raise WrongState(_l("An introduction between these two already exists."))
     if not (message or "").strip():
-        raise ContentError(_l("Write a short message to introduce yourself."), "message")
+        raise ServiceError(_l("Write a short message to introduce yourself."), "message")
     intro = Introduction(need_id=need.id, project_id=project.id, initiator_id=user.id, initiator_side=side,
                          message=message.strip(), status="proposed", score=match.score)
     db.session.add(intro)
@@ -84,7 +84,7 @@ def express_interest(user, need: Need, project: Project, message: str) -> Introd
 def act(intro: Introduction, action: str, user, *, reason: str | None = None, note: str | None = None) -> None:
     """Accept, decline, or record the meeting or the signed agreement."""
     if action not in ACTIONS:
-        raise WrongState(_l("This step is not possible."), "invalid_action")
+        raise WrongState(_l("This step is not possible."))
     sources, target, who = ACTIONS[action]
     if not is_party(intro, user):
         raise NotAllowed(_l("Only the two parties take this step."))
@@ -92,12 +92,12 @@ def act(intro: Introduction, action: str, user, *, reason: str | None = None, no
     if who == "responder" and side_of(user, intro.need, intro.project) != responder_side:
         raise NotAllowed(_l("The other side answers this introduction."))
     if intro.status not in sources:
-        raise WrongState(_l("This step is not possible from the current status."), "invalid_transition")
+        raise WrongState(_l("This step is not possible from the current status."))
     if action == "decline":
         if reason not in DECLINE_REASONS:
-            raise ContentError(_l("Pick a reason for declining."), "reason")
+            raise ServiceError(_l("Pick a reason for declining."), "reason")
         if reason == "other" and not note:
-            raise ContentError(_l("Explain the reason in a few words."), "note")
+            raise ServiceError(_l("Explain the reason in a few words."), "note")
         intro.decline_reason, intro.decline_note = reason, note or None
     now = utcnow()
     previous = intro.status

@@ -163,19 +163,21 @@ def freshness(published_at: datetime | None, now: datetime, half_life_days: floa
 
 # -- which items may match ------------------------------------------------------------
 # The engine ranks what it is given; callers pass only items that pass these checks.
-
-MATCHABLE_PROJECT_STATUSES = frozenset({"published", "in_incubation", "landed"})
-MATCHABLE_NEED_STATUSES = frozenset({"open", "in_talks"})
+# The statuses are the content kinds' own (collab/projects/kind.py, collab/needs/kind.py).
 
 
 def project_matchable(status: str | None) -> bool:
     """Drafts, items under review, rejected, closed and graduated projects never match."""
-    return status in MATCHABLE_PROJECT_STATUSES
+    from ..content.kinds import kind_named
+
+    return status in kind_named("project").matchable
 
 
 def need_matchable(status: str | None, deadline: datetime | None = None, now: datetime | None = None) -> bool:
     """Drafts, items under review, fulfilled, expired, withdrawn and past-deadline needs never match."""
-    if status not in MATCHABLE_NEED_STATUSES:
+    from ..content.kinds import kind_named
+
+    if status not in kind_named("need").matchable:
         return False
     if deadline is not None:
         now = now or datetime.now(timezone.utc)

@@ -8,23 +8,25 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, tuple_
 
+from ..content.kinds import kind_named
 from ..db import utcnow
 from ..extensions import db
-from ..needs.models import Need
-from ..needs.services import visibility_clause as need_visibility
-from ..projects.models import Project
-from ..projects.services import visibility_clause as project_visibility
 from .docs import NeedDoc, ProjectDoc
 from .engine import build_index, rank_needs_for_project, rank_projects_for_need, top_k, weights_from_config
 from .models import Match
 
-# Closed, expired, withdrawn and unpublished items never match (DESIGN.md §2).
-MATCHABLE_PROJECT_STATUSES = ("published", "in_incubation", "landed")
-MATCHABLE_NEED_STATUSES = ("open", "in_talks")
 TOP_K = 20
 
 
-def project_doc(project: Project) -> ProjectDoc:
+def _projects():
+    return kind_named("project")
+
+
+def _needs():
+    return kind_named("need")
+
+
+def project_doc(project) -> ProjectDoc:
     return ProjectDoc(
         id=str(project.id), title_zh=project.title_zh, title_en=project.title_en,
         summary_zh=project.summary_zh, summary_en=project.summary_en, sectors=project.sector_codes,
@@ -34,7 +36,7 @@ def project_doc(project: Project) -> ProjectDoc:
     )
 
 
-def need_doc(need: Need) -> NeedDoc:
+def need_doc(need) -> NeedDoc:
     return NeedDoc(
         id=str(need.id), kind=need.kind, title_zh=need.title_zh, title_en=need.title_en,
         description_zh=need.description_zh, description_en=need.description_en, sectors=need.sector_codes,
@@ -44,8 +46,15 @@ def need_doc(need: Need) -> NeedDoc:
 
 
 def is_matchable(item) -> bool:
-    statuses = MATCHABLE_PROJECT_STATUSES if item.item_type == "project" else MATCHABLE_NEED_STATUSES
-    return item.status in statuses
+    """Closed, expired, withdrawn and unpublished items never match (each kind names its matchable statuses)."""
+    return item.status in kind_named(item.item_type).matchable
+
+
+def on_item_changed(kind, *, item, event: str, change=None, **_details) -> None:
+    """Subscriber of ``content.signals.item_changed``: a status change (publishing,
+    editing a live item, closing) changes what the item matches."""
+    if event == "status" and change.from_status is not None and kind.name in ("project", "need"):
+        refresh_item(item)
 
 
 _PROJECT_COLUMNS = ("id", "title_zh", "title_en", "summary_zh", "summary_en", "stage", "direction", "city",
@@ -65,14 +74,9 @@ def _sector_codes(table, key: str, ids_query) -> dict[int, list[str]]:
 def matchable_docs(side: str) -> list:
     """Every matchable item of a side as the engine's records, read as plain rows (two
     queries; no ORM objects, so 20,000 items load in a moment)."""
-    from ..needs.models import need_sectors
-    from ..projects.models import project_sectors
-
-    if side == "projects":
-        model, statuses, columns, table, key = (Project, MATCHABLE_PROJECT_STATUSES, _PROJECT_COLUMNS,
-                                                project_sectors, "project_id")
-    else:
-        model, statuses, columns, table, key = (Need, MATCHABLE_NEED_STATUSES, _NEED_COLUMNS, need_sectors, "need_id")
+    kind = _projects() if side == "projects" else _needs()
+    model, statuses, table, key = kind.model, kind.matchable, kind.sectors_table, kind.id_arg
+    columns = _PROJECT_COLUMNS if side == "projects" else _NEED_COLUMNS
     ids = select(model.id).where(model.status.in_(statuses))
     sectors = _sector_codes(table, key, ids)
     rows = db.session.execute(select(*(getattr(model, c) for c in columns))
@@ -112,9 +116,8 @@ def _side_version(model, statuses) -> tuple:
 
 def side_index(side: str):
     """The engine's index of all matchable projects or needs, rebuilt when they changed."""
-    model, statuses = ((Project, MATCHABLE_PROJECT_STATUSES) if side == "projects"
-                       else (Need, MATCHABLE_NEED_STATUSES))
-    version = _side_version(model, statuses)
+    kind = _projects() if side == "projects" else _needs()
+    version = _side_version(kind.model, kind.matchable)
     with _lock:
         cached = _indexes.get(side)
         if cached is not None and cached[0] == version:
@@ -164,8 +167,8 @@ def refresh_all(now: datetime | None = None) -> dict[str, int]:
                 pairs[(int(m.need_id), int(m.project_id))] = m
     stored = _store(pairs, scope=None, now=now)
     with _lock:  # the fresh indexes serve the next incremental matches
-        _indexes["needs"] = (_side_version(Need, MATCHABLE_NEED_STATUSES), result.needs)
-        _indexes["projects"] = (_side_version(Project, MATCHABLE_PROJECT_STATUSES), result.projects)
+        _indexes["needs"] = (_side_version(_needs().model, _needs().matchable), result.needs)
+        _indexes["projects"] = (_side_version(_projects().model, _projects().matchable), result.projects)
     return {"needs": len(needs), "projects": len(projects), "matches": stored}
 
 
@@ -218,19 +221,22 @@ def min_display_score() -> float:
     return float(current_app.config["MATCH_MIN_SCORE"])
 
 
-def projects_for_need(need: Need, viewer, limit: int = 10) -> list[Match]:
+def _stored_matches(item, other_kind, viewer, limit: int) -> list[Match]:
+    """The stored best items of ``other_kind`` for ``item`` that ``viewer`` may see, best first."""
+    own, other = (Match.need_id, Match.project_id) if item.item_type == "need" else (Match.project_id, Match.need_id)
+    model = other_kind.model
+    return list(db.session.scalars(
+        select(Match).join(model, model.id == other)
+        .where(own == item.id, Match.score >= min_display_score(),
+               model.status.in_(other_kind.matchable), other_kind.visibility_clause(viewer))
+        .order_by(Match.score.desc(), Match.id).limit(limit)))
+
+
+def projects_for_need(need, viewer, limit: int = 10) -> list[Match]:
     """The stored best projects for a need that ``viewer`` may see, best first."""
-    return list(db.session.scalars(
-        select(Match).join(Project, Project.id == Match.project_id)
-        .where(Match.need_id == need.id, Match.score >= min_display_score(),
-               Project.status.in_(MATCHABLE_PROJECT_STATUSES), project_visibility(viewer))
-        .order_by(Match.score.desc(), Match.id).limit(limit)))
+    return _stored_matches(need, _projects(), viewer, limit)
 
 
-def needs_for_project(project: Project, viewer, limit: int = 10) -> list[Match]:
+def needs_for_project(project, viewer, limit: int = 10) -> list[Match]:
     """The stored best needs for a project that ``viewer`` may see, best first."""
-    return list(db.session.scalars(
-        select(Match).join(Need, Need.id == Match.need_id)
-        .where(Match.project_id == project.id, Match.score >= min_display_score(),
-               Need.status.in_(MATCHABLE_NEED_STATUSES), need_visibility(viewer))
-        .order_by(Match.score.desc(), Match.id).limit(limit)))
+    return _stored_matches(project, _needs(), viewer, limit)

@@ -1,31 +1,25 @@
 """Needs (需求): technology, industry, talent and capital needs of Xinjiang enterprises."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import BigInteger, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, utcnow
+from ..content.models import ContentItem, sectors_table
 from ..extensions import db
 
 NEED_KINDS = ("technology", "industry", "talent", "capital")
 NEED_STATUSES = ("draft", "pending_review", "open", "in_talks", "fulfilled", "withdrawn", "expired", "rejected")
 NEED_VISIBILITIES = ("public", "members", "anonymous")
-PUBLIC_NEED_STATUSES = ("open", "in_talks", "fulfilled", "expired", "withdrawn")
-LISTED_NEED_STATUSES = ("open", "in_talks")
-# Where in Xinjiang a need is located (codes; labels live in needs/labels.py).
+# Where in Xinjiang a need is located (codes; labels live in content/labels.py).
 XINJIANG_LOCATIONS = ("urumqi", "kashgar", "karamay", "yili", "changji", "hami", "turpan", "aksu",
                       "hotan", "korla", "shihezi", "bortala", "tacheng", "altay", "kizilsu")
 
-need_sectors = Table(
-    "need_sectors", db.metadata,
-    Column("need_id", ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True),
-    Column("sector_code", ForeignKey("sectors.code", ondelete="CASCADE"), primary_key=True, index=True),
-)
+need_sectors = sectors_table("need", "needs")
 
 
-class Need(db.Model):
+class Need(ContentItem, db.Model):
     __tablename__ = "needs"
     __table_args__ = (
         # Visibility rides along: every visitor's listing tests it (covering index).
@@ -37,12 +31,7 @@ class Need(db.Model):
         Index("ix_needs_owner_status", "owner_id", "status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    title_zh: Mapped[str | None] = mapped_column(String(200))
-    title_en: Mapped[str | None] = mapped_column(String(200))
     description_zh: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
     budget_min_cny: Mapped[int | None] = mapped_column(BigInteger)
@@ -50,20 +39,6 @@ class Need(db.Model):
     location: Mapped[str] = mapped_column(String(32))
     deadline: Mapped[date] = mapped_column(Date)
     visibility: Mapped[str] = mapped_column(String(16), default="public")
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    # Where an edited live item returns once the admin approves the edit.
-    review_return_status: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    owner = relationship("User", lazy="joined", foreign_keys=[owner_id])
-    organisation = relationship("Organisation", lazy="joined")
     sectors = relationship("Sector", secondary=need_sectors, lazy="selectin", order_by="Sector.position")
 
-    item_type = "need"
-
-    @property
-    def sector_codes(self) -> list[str]:
-        return [s.code for s in self.sectors]
+    item_type = "need"  # its kind's name in the content registry

@@ -40,3 +40,21 @@ def mark_read(user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def on_item_changed(kind, *, item, event: str, actor=None, change=None, transition: str | None = None,
+                    **_details) -> None:
+    """Subscriber of ``content.signals.item_changed``: tell the owner of a review decision,
+    of an administrator's lifecycle step, and of a step the system made (expiry)."""
+    if event != "status" or transition is None:
+        return
+    about = {"item_type": kind.name, "item_id": item.id, "title_zh": item.title_zh, "title_en": item.title_en}
+    if transition == "approve":
+        notify(item.owner, "review_approved", **about)
+    elif transition == "reject":
+        notify(item.owner, "review_rejected", reason_code=change.reason_code, note=change.note, **about)
+    elif actor is None:  # a scheduled job: at most once per item and step
+        key = f"{kind.name}_{change.to_status}"
+        notify(item.owner, key, dedupe_key=f"{key}:{item.id}", **about)
+    elif transition in kind.lifecycle_targets and actor.is_admin and item.owner_id != actor.id:
+        notify(item.owner, "status_changed", to_status=item.status, **about)

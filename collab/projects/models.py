@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, JSON, String, Table, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..content.models import ContentItem, sectors_table
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
@@ -15,18 +16,11 @@ PROJECT_STATUSES = ("draft", "pending_review", "published", "in_incubation", "la
                     "rejected", "closed")
 IP_STATUSES = ("none", "pending", "granted", "licensed")
 PROJECT_SEEKS = ("landing_site", "partners", "capital", "talent", "market")
-# What visitors may see; closed projects stay readable as history but leave the default listing.
-PUBLIC_PROJECT_STATUSES = ("published", "in_incubation", "landed", "graduated", "closed")
-LISTED_PROJECT_STATUSES = ("published", "in_incubation", "landed", "graduated")
 
-project_sectors = Table(
-    "project_sectors", db.metadata,
-    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
-    Column("sector_code", ForeignKey("sectors.code", ondelete="CASCADE"), primary_key=True, index=True),
-)
+project_sectors = sectors_table("project", "projects")
 
 
-class Project(db.Model):
+class Project(ContentItem, db.Model):
     __tablename__ = "projects"
     __table_args__ = (
         Index("ix_projects_status_published_at", "status", "published_at"),
@@ -38,11 +32,6 @@ class Project(db.Model):
         Index("ix_projects_status_city", "status", "city"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
-    title_zh: Mapped[str | None] = mapped_column(String(200))
-    title_en: Mapped[str | None] = mapped_column(String(200))
     summary_zh: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(16))
@@ -52,25 +41,11 @@ class Project(db.Model):
     ip_status: Mapped[str] = mapped_column(String(16), default="none")
     seeks: Mapped[list] = mapped_column(JSON, default=list)
     city: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    # Where an edited live item returns once the admin approves the edit.
-    review_return_status: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    owner = relationship("User", lazy="joined", foreign_keys=[owner_id])
-    organisation = relationship("Organisation", lazy="joined")
     sectors = relationship("Sector", secondary=project_sectors, lazy="selectin", order_by="Sector.position")
     attachments = relationship("ProjectAttachment", back_populates="project", cascade="all, delete-orphan",
                                order_by="ProjectAttachment.id")
 
-    item_type = "project"
-
-    @property
-    def sector_codes(self) -> list[str]:
-        return [s.code for s in self.sectors]
+    item_type = "project"  # its kind's name in the content registry
 
 
 ATTACHMENT_KINDS = ("business_plan", "pitch_deck", "other")

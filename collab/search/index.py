@@ -1,5 +1,6 @@
-"""The search index: one document per project and need, kept in step by the services
-that change them, queried through an index on both databases (never a Python scan)."""
+"""The search index: one document per content item, kept in step with the items by the
+content core's change signal, queried through an index on both databases (never a
+Python scan)."""
 from __future__ import annotations
 
 import re
@@ -11,18 +12,12 @@ from sqlalchemy.sql import Select
 from ..extensions import db
 from .tokens import document_tokens, highlight_terms, query_tokens
 
-SEARCHABLE_FIELDS = {
-    "project": ("title_zh", "title_en", "summary_zh", "summary_en", "city"),
-    "need": ("title_zh", "title_en", "description_zh", "description_en"),
-}
-
-
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def item_text(item) -> str:
-    parts = [getattr(item, field) or "" for field in SEARCHABLE_FIELDS[item.item_type]]
+def item_text(item, fields) -> str:
+    parts = [getattr(item, field) or "" for field in fields]
     # Sector names in both languages make 光伏 find an item filed under new energy only in English.
     for sector in item.sectors:
         parts += [sector.zh, sector.en]
@@ -36,9 +31,17 @@ def fts_rowid(item_type: str, item_id: int) -> int:
     return item_id * 2 + (1 if item_type == "need" else 0)
 
 
-def index_item(item) -> None:
-    """(Re)index one project or need in the current transaction."""
-    tokens = document_tokens(item_text(item))
+def on_item_changed(kind, *, item, event: str, **_details) -> None:
+    """Subscriber of ``content.signals.item_changed``: index what was written, drop what was deleted."""
+    if event in ("created", "edited"):
+        index_item(item, kind.searchable_fields)
+    elif event == "deleted":
+        remove_item(kind.name, item.id)
+
+
+def index_item(item, fields) -> None:
+    """(Re)index one item's ``fields`` (and sectors) in the current transaction."""
+    tokens = document_tokens(item_text(item, fields))
     remove_item(item.item_type, item.id)
     if _dialect() == "sqlite":
         db.session.execute(

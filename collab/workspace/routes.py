@@ -6,30 +6,32 @@ from collections import Counter
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..content import services as content
+from ..content.kinds import kind_named
 from ..content.views import ActionForm, page_number
 from ..extensions import db
 from ..matching.digest import matches_since_last_visit
-from ..needs import services as need_services
 from ..notifications import services as notifications
-from ..projects import services as project_services
 
 bp = Blueprint("workspace", __name__, url_prefix="/<lang:lang>")
 
-# How the workspace groups statuses: drafts, waiting, public, finished.
-GROUPS = {
-    "drafts": ("draft", "rejected"),
-    "pending": ("pending_review",),
-    "published": ("published", "in_incubation", "landed", "graduated", "open", "in_talks"),
-    "closed": ("closed", "fulfilled", "withdrawn", "expired"),
-}
+# How the workspace groups statuses: drafts, waiting, public, finished (each kind's own sets).
+GROUP_NAMES = ("drafts", "pending", "published", "closed")
+
+
+def _group_of(item) -> str:
+    kind = kind_named(item.item_type)
+    if item.status in ("draft", "rejected"):
+        return "drafts"
+    if item.status == "pending_review":
+        return "pending"
+    return "published" if item.status in kind.live else "closed"
 
 
 def _grouped(items) -> dict[str, list]:
-    groups = {name: [] for name in GROUPS}
+    groups = {name: [] for name in GROUP_NAMES}
     for item in items:
-        for name, statuses in GROUPS.items():
-            if item.status in statuses:
-                groups[name].append(item)
+        groups[_group_of(item)].append(item)
     return groups
 
 
@@ -37,16 +39,16 @@ def _grouped(items) -> dict[str, list]:
 @login_required
 def home():
     """The signed-in user's own items and recent notifications."""
-    projects = project_services.owned_by(current_user)
-    needs = need_services.owned_by(current_user)
+    projects_kind, needs_kind = kind_named("project"), kind_named("need")
+    projects = content.owned_by(projects_kind, current_user)
+    needs = content.owned_by(needs_kind, current_user)
     project_groups, need_groups = _grouped(projects), _grouped(needs)
-    counts = Counter({name: len(project_groups[name]) + len(need_groups[name]) for name in GROUPS})
+    counts = Counter({name: len(project_groups[name]) + len(need_groups[name]) for name in GROUP_NAMES})
     recent, _total = notifications.for_user(current_user, 1, 5)
-    new_matches = matches_since_last_visit(current_user)
-    db.session.commit()  # the visit moves the "new since" mark
+    new_matches = matches_since_last_visit(current_user)  # the visit moves the "new since" mark
     return render_template("workspace/home.html", project_groups=project_groups, need_groups=need_groups,
-                           counts=counts, recent=recent, may_post_project=project_services.may_create(current_user),
-                           may_post_need=need_services.may_create(current_user), new_matches=new_matches)
+                           counts=counts, recent=recent, may_post_project=projects_kind.may_create(current_user),
+                           may_post_need=needs_kind.may_create(current_user), new_matches=new_matches)
 
 
 @bp.get("/notifications")
@@ -71,7 +73,6 @@ def open_notification(notification_id: int):
         abort(404)
     # Following a link is a read; the write is one idempotent row update.
     notifications.mark_read(current_user, notification_id)
-    db.session.commit()
     return redirect(link(note) or url_for("workspace.notifications_page"))
 
 
@@ -81,7 +82,6 @@ def mark_all_read():
     """Mark every notification read."""
     if ActionForm().validate_on_submit():
         notifications.mark_read(current_user)
-        db.session.commit()
     return redirect(url_for("workspace.notifications_page"))
 
 
@@ -97,7 +97,6 @@ def mark_read(notification_id: int):
         note = db.session.get(Notification, notification_id)
         if note is None or note.user_id != current_user.id:
             abort(404)
-    db.session.commit()
     target = request.form.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)

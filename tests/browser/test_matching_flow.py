@@ -53,8 +53,8 @@ def make_the_pair(live_server) -> dict:
     from collab.auth.services import create_user
     from collab.content import services as content
     from collab.extensions import db
-    from collab.needs.services import create_need
-    from collab.projects.services import create_project
+    from collab.needs.kind import NEEDS
+    from collab.projects.kind import PROJECTS
 
     with live_server.app.app_context():
         admin = db.session.scalar(select(User).where(User.email == "admin@collab.demo"))
@@ -68,8 +68,8 @@ def make_the_pair(live_server) -> dict:
             timezone="Asia/Shanghai", organisation=_organisation(
                 "shanghai-graphene-hub", "offshore_incubator", "上海石墨烯离岸孵化中心", "Shanghai Graphene Hub",
                 "上海", "Shanghai", "Asia/Shanghai"))
-        project = create_project(center, project_data(**PROJECT_EN))
-        need = create_need(enterprise, need_data(**NEED_ZH))
+        project = content.create_item(PROJECTS, center, project_data(**PROJECT_EN))
+        need = content.create_item(NEEDS, enterprise, need_data(**NEED_ZH))
         for item, status, owner in ((project, "published", center), (need, "open", enterprise)):
             content.record_change(item, "pending_review", owner)
             content.record_change(item, status, admin)

@@ -8,16 +8,17 @@ from importlib import resources
 
 from sqlalchemy import or_, select
 
-from ..auth.models import User
-from ..db import utcnow
-from ..extensions import db
-from ..needs.models import Need
-from ..needs.services import today
-from ..orgs.models import Organisation
-from ..projects.models import Project
-from ..search.index import index_item
-from . import services as content
-from .models import StatusChange
+from .auth.models import User
+from .content import services as content
+from .content.kinds import kind_of
+from .content.models import StatusChange
+from .content.signals import item_was
+from .db import utcnow
+from .extensions import db
+from .needs.kind import today
+from .needs.models import Need
+from .orgs.models import Organisation
+from .projects.models import Project
 
 # Status reached through review from draft, in order.
 _PROJECT_PATH = ("pending_review", "published")
@@ -26,7 +27,7 @@ _NEED_PATH = ("pending_review", "open")
 
 def _staff(org: Organisation, role: str, password: str) -> User:
     """The organisation's demo member with ``role`` (an existing one, or a new staff account)."""
-    from ..auth.services import create_user
+    from .auth.services import create_user
 
     user = db.session.scalar(select(User).where(User.organisation_id == org.id, User.roles.contains(role),
                                                 User.membership_status == "approved").order_by(User.id))
@@ -96,7 +97,7 @@ def load_content_demo(password: str) -> dict[str, int]:
         db.session.add(project)
         db.session.flush()
         _history(project, owner, admin, entry, _PROJECT_PATH)
-        index_item(project)
+        item_was(kind_of(project), project, "created", owner)
         created["projects"] += 1
     for entry in data["needs"]:
         owner = _staff(orgs[entry["enterprise"]], "enterprise", password)
@@ -111,7 +112,7 @@ def load_content_demo(password: str) -> dict[str, int]:
         db.session.add(need)
         db.session.flush()
         _history(need, owner, admin, entry, _NEED_PATH)
-        index_item(need)
+        item_was(kind_of(need), need, "created", owner)
         created["needs"] += 1
     db.session.flush()
     return created
