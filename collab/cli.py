@@ -1,6 +1,9 @@
-"""Flask commands: accounts, demo data, translations, the scheduler, backups."""
+"""Flask commands: accounts, demo data, translations, the scheduler, backups. Each
+command runs as one unit of work (see ``register_commands``): it commits when the
+command returns and rolls back when it fails, so no command body commits."""
 from __future__ import annotations
 
+import functools
 import getpass
 import subprocess
 import sys
@@ -8,9 +11,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from .extensions import db
+from .unit_of_work import unit_of_work
 
 
 def main() -> None:
@@ -62,7 +66,6 @@ def create_admin(email: str, password: str | None, name: str | None) -> None:
         user = create_user(email=email, password=_password(password), role="admin", display_name=name)
     except AccountError as error:
         raise click.ClickException(str(error.message)) from None
-    db.session.commit()
     click.echo(f"admin {user.email} created (id {user.id})")
 
 
@@ -96,7 +99,6 @@ def create_user_command(email, role, org_key, password, name, locale, tz) -> Non
                            locale=locale, timezone=tz, organisation=org)
     except AccountError as error:
         raise click.ClickException(str(error.message)) from None
-    db.session.commit()
     click.echo(f"{role} {user.email} created (id {user.id})")
 
 
@@ -111,7 +113,6 @@ def demo(if_empty: bool) -> None:
         click.echo("database already has data; demo not loaded")
         return
     summary = load_demo()
-    db.session.commit()
     click.echo("demo loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
 
 
@@ -207,11 +208,34 @@ def refresh_matches() -> None:
     from .matching.store import refresh_all
 
     summary = refresh_all()
-    db.session.commit()
     click.echo("matches refreshed: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
 
 
 def register_commands(app: Flask) -> None:
     for command in (create_admin, create_user_command, demo, translate, run_scheduler, backup, match_eval,
                     refresh_matches):
+        _run_in_unit_of_work(command)
         app.cli.add_command(command)
+
+
+def _run_in_unit_of_work(command: click.Command) -> None:
+    """Make ``command`` (each command of a group) run in the app context as one unit of
+    work: committed when it returns, rolled back when it raises (a ClickException too)."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _run_in_unit_of_work(subcommand)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "_collab_unit_of_work", False):
+        return  # already wrapped (every create_app registers the same command objects)
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        if not current_app:  # as with_appcontext does: the unit of work needs the app
+            context = click.get_current_context()
+            context.with_resource(context.ensure_object(ScriptInfo).load_app().app_context())
+        with unit_of_work():
+            return callback(*args, **kwargs)
+
+    run._collab_unit_of_work = True
+    command.callback = run

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import nullcontext
 from typing import Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from .extensions import db, scheduler
+from .unit_of_work import unit_of_work
 
 logger = logging.getLogger("collab.jobs")
 
@@ -56,22 +58,28 @@ JOBS: dict[str, tuple[Callable[[], object], str | int, bool]] = {
 
 
 def run_job(app: Flask, job_id: str):
-    """Run one job in its own app context and transaction (as a write path)."""
+    """Run one job as one unit of work (a write transaction, committed when it returns,
+    rolled back if it fails) in the app context; no request is needed, e-mails build
+    their links on BASE_URL."""
     function = JOBS[job_id][0]
-    # A request context gives jobs url_for() for links in e-mails; POST marks it a
-    # write path for SQLite's BEGIN IMMEDIATE.
-    with app.test_request_context(base_url=app.config.get("BASE_URL", "http://127.0.0.1:5000"), method="POST"):
+    with _app_context(app):
         try:
-            result = function()
-            db.session.commit()
+            with unit_of_work():
+                result = function()
             logger.info("job done", extra={"job": job_id})
             return result
         except Exception:
-            db.session.rollback()
             logger.exception("job failed", extra={"job": job_id})
             raise
         finally:
             db.session.remove()
+
+
+def _app_context(app: Flask):
+    """The app context already active for ``app`` (a job run from a command), else a new one."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return nullcontext()
+    return app.app_context()
 
 
 # STACK.md: APScheduler's default misfire_grace_time (1 s) silently dropped a job that

@@ -54,7 +54,8 @@ def setup_templates(app) -> None:
     from .content import labels as content_labels
     from .matching import labels as matching_labels
     from .matching.introductions import DECLINE_LABELS
-    from .notifications.messages import REVIEW_REASONS, link as notification_link, message as notification_message
+    from .content.labels import REVIEW_REASONS
+    from .notifications.messages import link as notification_link, message as notification_message
     from .orgs import labels as org_labels
 
     app.jinja_env.globals.update(

@@ -232,6 +232,29 @@ def test_a_token_of_a_disabled_user_is_refused(client, create_user):
     assert_error(client.get("/api/v1/me", headers=bearer(token)), 401, "unauthorized")
 
 
+def test_a_request_is_one_unit_of_work_and_a_read_writes_nothing(client, create_user):
+    """A read with a token stays a read (SQLite's readers never queue behind writers); a
+    refused write keeps nothing; a write that succeeds commits, with the token's use."""
+    user = create_user(role="mentor")
+    token = get_token(client, user)
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.scalar(select(ApiToken.last_used_at).where(ApiToken.token_hash == ApiToken.hash(token)))
+
+    with time_machine.travel(NOW, tick=False):
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+        assert last_used() is None
+        refused = client.put("/api/v1/mentors/me/availability", json={"colour": "blue"}, headers=bearer(token))
+        assert_error(refused, 400, "validation_error")
+        assert last_used() is None
+        saved = client.put("/api/v1/mentors/me/availability", json={"session_minutes": 30}, headers=bearer(token))
+        assert saved.status_code == 200, saved.get_json()
+    assert last_used() == NOW
+    db.session.remove()
+    assert client.get("/api/v1/mentors/me/availability", headers=bearer(token)).get_json()["session_minutes"] == 30
+
+
 def test_a_browser_session_cookie_grants_nothing_in_the_api(client, create_user, login):
     login(create_user(role="admin"))
     assert client.get("/en/admin/").status_code == 200

@@ -134,3 +134,30 @@ def test_demo_if_empty_leaves_a_used_database_alone(cli, create_user):
     assert result.exit_code == 0
     assert "not loaded" in result.output
     assert count_rows(User) == users_before
+
+
+def test_a_command_runs_as_one_unit_of_work_and_a_failure_keeps_nothing(app, cli, monkeypatch):
+    """Every command commits once when it returns and rolls back when it fails, so one that
+    fails half-way leaves nothing behind; no command body commits."""
+    import collab.demo
+    from collab.auth.services import create_user
+    from collab.db import in_write_scope
+
+    scopes = []
+
+    def half_then_fail():
+        scopes.append(in_write_scope())
+        create_user(email="half@example.com", password="half-pass-1", role="mentor")
+        raise RuntimeError("the load broke half-way")
+
+    monkeypatch.setattr(collab.demo, "load_demo", half_then_fail)
+    result = cli("demo")
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert scopes == [True]  # a write scope: SQLite takes its write lock at BEGIN
+    assert fetch_user("half@example.com") is None
+
+    monkeypatch.setattr(collab.demo, "load_demo", lambda: {"users": len([
+        create_user(email="whole@example.com", password="whole-pass-1", role="mentor")])})
+    assert cli("demo").exit_code == 0
+    db.session.remove()  # committed, not merely flushed in the test's session
+    assert fetch_user("whole@example.com") is not None

@@ -111,6 +111,41 @@ def test_email_can_be_written_outside_a_request(app, create_user):
     assert "https://collab.example.cn/en/password/reset/abc" in message.body_text
 
 
+def test_links_are_built_on_base_url_and_its_path_whatever_request_sends_the_mail(app, create_user):
+    """A request on another host (or a forged Host header) never reaches a link, and a
+    BASE_URL under a path prefix keeps its prefix."""
+    user = create_user(role="mentor", locale="zh")
+    app.config["BASE_URL"] = "https://collab.example.cn/platform/"
+    with app.test_request_context("/en/organisations/", base_url="http://evil.example:8080"):
+        app.preprocess_request()
+        message = send_email(user, "reset_password", token="abc", max_age_minutes=60)
+        assert app.url_for("orgs.directory", _external=True).startswith("http://evil.example:8080/en/")
+    assert "https://collab.example.cn/platform/zh/password/reset/abc" in message.body_text
+    assert "https://collab.example.cn/platform/zh/password/reset/abc" in message.body_html
+    assert "evil.example" not in message.body_text + message.body_html
+
+
+def test_a_job_writes_notification_mails_with_links_in_the_recipients_language(app, create_user, monkeypatch):
+    """Jobs have no request: a notification e-mailed from one links to BASE_URL in the
+    recipient's language."""
+    from collab import jobs
+    from collab.auth.models import User
+    from collab.notifications.services import notify
+
+    user_id = create_user(role="enterprise", locale="en").id
+    db.session.commit()
+
+    def job():
+        notify(db.session.get(User, user_id), "introduction_proposed", item_type="introduction", item_id=7,
+               need_title_en="Cold chain", project_title_en="Drones")
+
+    monkeypatch.setitem(jobs.JOBS, "probe", (job, 60, False))
+    run_job(app, "probe")
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.user_id == user_id))
+    assert "http://localhost/en/introductions/7" in message.body_text
+    assert 'href="http://localhost/en/introductions/7"' in message.body_html
+
+
 # --- delivery ----------------------------------------------------------------------
 
 def test_outbox_delivery_sends_nothing(app, create_user):

@@ -134,7 +134,7 @@ def test_introduction_flow_notifies_each_party_in_their_language(pair, people, o
 
 @pytest.mark.parametrize("action", ["accept", "decline"])
 def test_initiator_cannot_answer_their_own_introduction(pair, people, action):
-    from collab.content.services import NotAllowed
+    from collab.errors import NotAllowed
 
     need, project = pair
     intro = introductions.express_interest(people["center"], need, project, "Let us talk.")
@@ -146,7 +146,7 @@ def test_initiator_cannot_answer_their_own_introduction(pair, people, action):
 
 
 def test_decline_needs_a_typed_reason_and_illegal_steps_are_refused(pair, people):
-    from collab.content.services import ContentError, WrongState
+    from collab.errors import ServiceError, WrongState
 
     need, project = pair
     intro = introductions.express_interest(people["center"], need, project, "Let us talk.")
@@ -154,8 +154,9 @@ def test_decline_needs_a_typed_reason_and_illegal_steps_are_refused(pair, people
     with pytest.raises(WrongState):
         introductions.act(intro, "agreement_signed", people["enterprise"])
     db.session.rollback()
-    with pytest.raises(ContentError):
+    with pytest.raises(ServiceError) as refused:
         introductions.act(intro, "decline", people["enterprise"], reason="because")
+    assert (refused.value.status, refused.value.field) == (400, "reason")
     db.session.rollback()
     introductions.act(intro, "decline", people["enterprise"], reason="budget")
     db.session.commit()
@@ -163,7 +164,7 @@ def test_decline_needs_a_typed_reason_and_illegal_steps_are_refused(pair, people
 
 
 def test_only_owners_of_a_matched_pair_express_interest(pair, people, create_user):
-    from collab.content.services import NotAllowed, WrongState
+    from collab.errors import NotAllowed, WrongState
 
     need, project = pair
     with pytest.raises(NotAllowed):

@@ -28,7 +28,9 @@ def test_me_has_mentor_id_only_for_mentors(client, setup, create_user, api_token
     assert client.get("/api/v1/me", headers=founder_auth).get_json()["mentor_id"] is None
     # A new account with the mentor role has its profile, hence its mentor_id, at once.
     fresh = create_user(role="mentor")
-    assert client.get("/api/v1/me", headers=api_token(fresh)).get_json()["mentor_id"] == fresh.mentor_id
+    profile_id = db.session.scalar(select(MentorProfile.id).where(MentorProfile.user_id == fresh.id))
+    assert profile_id is not None
+    assert client.get("/api/v1/me", headers=api_token(fresh)).get_json()["mentor_id"] == profile_id
     assert fresh.mentor_id is not None
 
 

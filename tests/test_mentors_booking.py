@@ -126,13 +126,13 @@ def test_minimum_notice(app, frozen, make_mentor, create_user):
 
 
 def test_the_cap_per_booker_counts_months_in_the_mentors_zone(app, frozen, make_mentor, create_user):
-    from collab.mentors.bookings import BookingError
+    from collab.errors import ServiceError
 
     mentor = make_mentor(monthly_cap=2, tz="Asia/Urumqi", horizon_days=60)
     founder = create_user()
     book(mentor, founder, utc(2026, 12, 2, 4, 0))
     book(mentor, founder, utc(2026, 12, 3, 4, 0))
-    with force_locale("en"), pytest.raises(BookingError, match="already have 2 sessions with this mentor in "
+    with force_locale("en"), pytest.raises(ServiceError, match="already have 2 sessions with this mentor in "
                                                                   "December 2026") as refused:
         book(mentor, founder, utc(2026, 12, 4, 4, 0))
     assert refused.value.field == "start"

@@ -1,17 +1,19 @@
 """No double booking, ever, on SQLite and PostgreSQL: 50 threads (each its own pooled
 connection, the pool warmed first) race for one slot, and 20 race for overlapping slots
 of different lengths, through the API. Exactly one request wins each contested instant;
-the others get 409, never a 500. A canary run with the guard off (BOOKING_GUARD=False and
-the database constraints dropped) must show a double booking, so the test can catch one."""
+the others get 409, never a 500. A canary run with the guard off (the check-then-insert of
+a naive app swapped in for the locked one, and the database constraints dropped) must show
+a double booking, so the test can catch one."""
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from collab import create_app
+from collab.db import _write_scope
 from collab.extensions import db
 
 RACERS = 50
@@ -25,10 +27,9 @@ def _race_app(app_config, **extra):
 
 
 @pytest.fixture
-def race(app_config, request):
+def race(app_config):
     """(app, mentor_id, tokens) with a mentor open all day and RACERS bookers with tokens."""
-    guard = getattr(request, "param", True)
-    app = _race_app(app_config, BOOKING_GUARD=guard, RATELIMIT_ENABLED=False)
+    app = _race_app(app_config, RATELIMIT_ENABLED=False)
     with app.app_context():
         from collab.auth.models import User
         from collab.auth.services import hash_password
@@ -152,9 +153,33 @@ def test_twenty_racers_for_overlapping_slots_of_different_lengths(race):
             assert holders == [(start, end)]
 
 
+def naive_claim(mentor_id: int, start: datetime, end: datetime, buffer_minutes: int) -> None:
+    """The check a naive app makes before it inserts: in a read transaction of its own
+    (outside the write scope, so SQLite takes no write lock) with no lock on the mentor."""
+    from collab.mentors.bookings import SlotTaken
+    from collab.mentors.models import LIVE_STATUSES, Booking
+
+    db.session.commit()
+    token = _write_scope.set(False)
+    try:
+        with db.engine.connect() as connection:
+            buffer = timedelta(minutes=buffer_minutes)
+            taken = connection.scalar(select(func.count(Booking.id)).where(
+                Booking.mentor_id == mentor_id, Booking.status.in_(LIVE_STATUSES),
+                Booking.start_at < end + buffer, Booking.end_at > start - buffer))
+    finally:
+        _write_scope.reset(token)
+    if taken:
+        raise SlotTaken()
+
+
 @pytest.fixture
-def unguarded(race, backend):
-    """The race app with BOOKING_GUARD off and the database constraints dropped (restored after)."""
+def unguarded(race, backend, monkeypatch):
+    """The race app with the guard swapped for ``naive_claim`` and the database
+    constraints dropped (restored after)."""
+    from collab.mentors import bookings
+
+    monkeypatch.setattr(bookings, "_claim_slot", naive_claim)
     app, mentor_id, tokens = race
     with app.app_context():
         db.session.execute(text("DROP INDEX uq_bookings_live_slot"))
@@ -178,7 +203,6 @@ def unguarded(race, backend):
             db.session.remove()
 
 
-@pytest.mark.parametrize("race", [False], indirect=True, ids=["guard-off"])
 def test_canary_without_the_guard_double_bookings_happen(unguarded):
     """Proof that the race above is real: with the guard off, some round lets two through."""
     app, mentor_id, tokens = unguarded

@@ -109,14 +109,16 @@ def test_run_job_commits_and_running_it_twice_sends_nothing_twice(smtp_app):
     from collab.mail.models import OutboxMessage
     from collab.mail.service import send_email
 
-    with smtp_app.test_request_context(method="POST"):
-        user = User(email="mentor@example.com", password_hash="x", display_name="导师", locale="zh",
-                    timezone="Asia/Urumqi", roles="mentor")
-        db.session.add(user)
-        db.session.flush()
-        for _ in range(2):
-            send_email(user, "reset_password", token="t", max_age_minutes=60)
-        db.session.commit()
+    from collab.unit_of_work import unit_of_work
+
+    with smtp_app.app_context():
+        with unit_of_work():
+            user = User(email="mentor@example.com", password_hash="x", display_name="导师", locale="zh",
+                        timezone="Asia/Urumqi", roles="mentor")
+            db.session.add(user)
+            db.session.flush()
+            for _ in range(2):
+                send_email(user, "reset_password", token="t", max_age_minutes=60)
         db.session.remove()
 
     assert run_job(smtp_app, "deliver_outbox") == 2
@@ -132,6 +134,46 @@ def test_run_job_commits_and_running_it_twice_sends_nothing_twice(smtp_app):
     finally:
         engine.dispose()
     assert (total, unsent) == (2, 0)
+
+
+def test_a_job_is_one_unit_of_work_in_the_app_context_alone(app_config, monkeypatch):
+    """A job needs no request: it runs in the app context as a write scope, commits when
+    it returns and leaves nothing behind when it fails."""
+    from flask import has_request_context
+
+    from collab import jobs
+    from collab.auth.models import User
+    from collab.db import in_write_scope
+
+    application = create_app(app_config)
+    seen = []
+
+    def adding(email: str, fail: bool = False):
+        def job():
+            seen.append((has_request_context(), in_write_scope()))
+            db.session.add(User(email=email, password_hash="x", display_name="Job", roles="mentor"))
+            db.session.flush()
+            if fail:
+                raise RuntimeError("the job broke half-way")
+            return "done"
+        return job
+
+    monkeypatch.setitem(jobs.JOBS, "probe", (adding("kept@example.com"), 60, False))
+    monkeypatch.setitem(jobs.JOBS, "broken", (adding("lost@example.com", fail=True), 60, False))
+    assert jobs.run_job(application, "probe") == "done"
+    with pytest.raises(RuntimeError):
+        jobs.run_job(application, "broken")
+    assert seen == [(False, True), (False, True)]
+    engine = create_engine(application.config["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            emails = connection.scalars(select(User.__table__.c.email).where(
+                User.__table__.c.email.in_(["kept@example.com", "lost@example.com"]))).all()
+    finally:
+        engine.dispose()
+    with application.app_context():
+        db.engine.dispose()
+    assert emails == ["kept@example.com"]
 
 
 # --- structured logs ----------------------------------------------------------------

@@ -129,14 +129,20 @@ TRANSACTIONS = 25
 
 def _write_accounts(url: str, worker: str, begin_immediate: bool, barrier, results) -> None:
     """One writer process: TRANSACTIONS read-then-write registrations, half through the
-    service inside a POST request, half through the real /en/register form."""
+    service in a unit of work (as jobs and commands run), half through the real
+    /en/register form. ``begin_immediate=False`` is the canary: this process's write
+    scopes no longer take SQLite's write lock at BEGIN."""
     from sqlalchemy.exc import OperationalError
 
+    import collab.db
     from collab.auth.services import register_user
+    from collab.unit_of_work import unit_of_work
 
+    if not begin_immediate:
+        collab.db.in_write_scope = lambda: False  # a spawned process of its own: no undo needed
     done, locked, other = 0, 0, []
     try:
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "SQLITE_BEGIN_IMMEDIATE": begin_immediate})
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
     except Exception as error:
         barrier.abort()  # release the others at once instead of letting them time out
         results.put({"worker": worker, "done": done, "locked": locked, "other": [repr(error)[:200]]})
@@ -146,11 +152,11 @@ def _write_accounts(url: str, worker: str, begin_immediate: bool, barrier, resul
         email = f"writer{worker}-{n}@example.com"
         try:
             if n % 2:
-                with app.test_request_context("/en/register", method="POST"):
+                with app.app_context():
                     try:
-                        register_user(email=email, password=PASSWORD, display_name=f"Writer {worker}-{n}",
-                                      locale="en", timezone="Asia/Urumqi", role="mentor")
-                        db.session.commit()
+                        with unit_of_work():
+                            register_user(email=email, password=PASSWORD, display_name=f"Writer {worker}-{n}",
+                                          locale="en", timezone="Asia/Urumqi", role="mentor")
                     finally:
                         db.session.remove()
             else:

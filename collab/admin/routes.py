@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..auth import membership
 from ..auth.models import User
 from ..auth.sessions import admin_required
 from ..extensions import db
@@ -30,7 +31,7 @@ def dashboard():
     """Pending organisations and memberships."""
     return render_template("admin/dashboard.html", csrf_form=FlaskForm(),
                            orgs=org_services.proposed_organisations(),
-                           memberships=org_services.pending_memberships())
+                           memberships=membership.pending_memberships())
 
 
 @bp.post("/organisations/<int:org_id>/decision")
@@ -41,8 +42,7 @@ def decide_organisation(org_id: int):
         abort(404)
     decision = request.form.get("decision")
     if FlaskForm().validate_on_submit() and decision in ("approve", "reject") and org.status == "proposed":
-        org_services.decide_organisation(org, decision == "approve", current_user)
-        db.session.commit()
+        membership.decide_organisation(org, decision == "approve", current_user)
         flash(_("Organisation approved.") if decision == "approve" else _("Organisation rejected."), "success")
     else:
         flash(_("Nothing was changed: this organisation is not awaiting a decision."), "warning")
@@ -57,8 +57,7 @@ def decide_membership(user_id: int):
         abort(404)
     decision = request.form.get("decision")
     if FlaskForm().validate_on_submit() and decision in ("approve", "reject") and user.membership_status == "pending":
-        org_services.decide_membership(user, decision == "approve", current_user)
-        db.session.commit()
+        membership.decide_membership(user, decision == "approve", current_user)
         flash(_("Membership approved.") if decision == "approve" else _("Membership declined."), "success")
     else:
         flash(_("Nothing was changed: this membership is not awaiting a decision."), "warning")
@@ -87,7 +86,6 @@ def _edit_organisation(org: Organisation):
         form.timezone.data = "Asia/Urumqi"
     if form.validate_on_submit():
         org_services.save_organisation(org, form.data_for_model(), current_user)
-        db.session.commit()
         flash(_("Organisation saved."), "success")
         return redirect(url_for("orgs.profile", key=org.key))
     return render_template("admin/organisation_form.html", form=form, org=org)
@@ -122,25 +120,19 @@ def reviews():
 @bp.post("/reviews/<kind>/<int:item_id>")
 def review(kind: str, item_id: int):
     """Approve or reject one pending item with a typed reason."""
-    from ..content.reviews import REVIEW_KINDS, decide
-    from ..content.services import ContentError
+    from ..content.kinds import KINDS
+    from ..content.reviews import decide
     from ..content.views import ReviewForm
+    from ..errors import attempt
 
-    model = REVIEW_KINDS.get(kind)
-    item = db.session.get(model, item_id) if model else None
+    item_kind = KINDS.get(kind)
+    item = db.session.get(item_kind.model, item_id) if item_kind else None
     if item is None or item.status == "draft":
         abort(404)
     form = ReviewForm()
     if form.validate_on_submit():
-        try:
-            decide(item, form.decision.data, current_user, reason_code=form.reason.data or None,
-                   note=form.note.data or None)
-        except ContentError as error:
-            db.session.rollback()
-            flash(str(error.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Decision sent to the author."), "success")
+        attempt(lambda: decide(item, form.decision.data, current_user, reason_code=form.reason.data or None,
+                               note=form.note.data or None), _("Decision sent to the author."))
     else:  # a bad note (markup, too long): say why instead of silently doing nothing
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("admin.reviews"))

@@ -28,3 +28,5 @@ def handle_api_error(error: ApiError):
 
 from . import content, matching, routes  # noqa: E402,F401
 from . import mentors  # noqa: E402,F401
+
+content.register_content_api()

@@ -51,7 +51,7 @@ def service_error_response(error):
     """The API adapter: a service refusal as the error shape; a refusal about one field
     lists its message under that field."""
     message = str(error.message)
+    fields = {error.field: [message]} if error.field else None
     if error.status == 400:
-        fields = {error.field: [message]} if error.field else None
-        return api_error(400, error.code or "validation_error", message, fields)
-    return api_error(error.status, error.code or code_for_status(error.status), message)
+        return api_error(400, "validation_error", message, fields)
+    return api_error(error.status, error.code or code_for_status(error.status), message, fields)

@@ -5,13 +5,12 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..content.services import ContentError
 from ..extensions import db
 from ..matching import introductions
 from ..matching.models import Introduction
 from ..matching.store import needs_for_project, projects_for_need
-from ..needs import services as need_services
-from ..projects import services as project_services
+from ..content.kinds import kind_named
+from ..content.services import get_visible
 from . import bp
 from .auth import token_required
 from .errors import ApiError
@@ -41,7 +40,7 @@ def _owner_or_admin(item) -> None:
 @token_required
 def need_matches(need_id: int):
     """Ranked projects for a need (its owner, admins)."""
-    need = need_services.get_visible(need_id, current_user)
+    need = get_visible(kind_named("need"), need_id, current_user)
     _owner_or_admin(need)
     items = [{"project_id": m.project_id, "score": round(m.score, 4), "reasons": m.reasons or {}}
              for m in projects_for_need(need, current_user, _limit())]
@@ -52,7 +51,7 @@ def need_matches(need_id: int):
 @token_required
 def project_matches(project_id: int):
     """Ranked needs for a project (its owner, admins)."""
-    project = project_services.get_visible(project_id, current_user)
+    project = get_visible(kind_named("project"), project_id, current_user)
     _owner_or_admin(project)
     items = [{"need_id": m.need_id, "score": round(m.score, 4), "reasons": m.reasons or {}}
              for m in needs_for_project(project, current_user, _limit())]
@@ -75,17 +74,6 @@ def _contact(item) -> dict:
     org = item.organisation
     return {"name": item.owner.display_name, "email": item.owner.email,
             "organisation": ({"id": org.id, "name_zh": org.name_zh, "name_en": org.name_en} if org else None)}
-
-
-def _run(action):
-    try:
-        action()
-    except ContentError as error:
-        db.session.rollback()
-        if error.status == 400:
-            raise ApiError(400, "validation_error", str(error.message), {error.code or "input": [str(error.message)]}) from None
-        raise ApiError(error.status, message=str(error.message)) from None
-    db.session.commit()
 
 
 @bp.get("/introductions")
@@ -114,13 +102,12 @@ def create_introduction():
         fields["message"] = [_("This text contains characters that are not allowed.")]
     if fields:
         raise ApiError(400, "validation_error", fields=fields)
-    need = need_services.get_visible(data["need_id"], current_user)
-    project = project_services.get_visible(data["project_id"], current_user)
+    need = get_visible(kind_named("need"), data["need_id"], current_user)
+    project = get_visible(kind_named("project"), data["project_id"], current_user)
     if need is None or project is None:
         raise ApiError(404)
-    holder = {}
-    _run(lambda: holder.setdefault("intro", introductions.express_interest(current_user, need, project, message)))
-    return jsonify(introduction_json(holder["intro"])), 201
+    intro = introductions.express_interest(current_user, need, project, message)
+    return jsonify(introduction_json(intro)), 201
 
 
 @bp.get("/introductions/<int:intro_id>")
@@ -149,6 +136,5 @@ def introduction_action(intro_id: int, action: str):
     if note is not None and (not isinstance(note, str) or len(note) > 1000 or "\x00" in note):
         raise ApiError(400, "validation_error",
                        fields={"note": [_("Write text of at most %(max)s characters.", max=1000)]})
-    _run(lambda: introductions.act(intro, action, current_user, reason=reason if isinstance(reason, str) else None,
-                                   note=note))
+    introductions.act(intro, action, current_user, reason=reason if isinstance(reason, str) else None, note=note)
     return jsonify(introduction_json(intro))

@@ -11,9 +11,9 @@ from flask_login import current_user
 from ..db import paginate, utcnow
 from ..extensions import db
 from ..i18n import is_valid_timezone
+from ..unit_of_work import rollback
 from ..mentors import bookings as booking_services
 from ..mentors import services
-from ..mentors.bookings import BookingError
 from ..mentors.calendar import booking_ics, has_calendar
 from ..mentors.labels import LANGUAGE_LABELS
 from ..mentors.models import BOOKING_STATUSES, MODES, Booking, MentorProfile
@@ -85,11 +85,6 @@ def booking_json(booking: Booking, viewer, tz: str | None = None) -> dict:
 
 
 # --- helpers ----------------------------------------------------------------------
-
-def _error(error: BookingError) -> ApiError:
-    fields = {error.field: [str(error.message)]} if error.field else None
-    return ApiError(error.status, error.code, str(error.message), fields)
-
 
 def _zone_arg(default: str | None = None) -> str:
     given = (request.args.get("tz") or "").strip()
@@ -173,8 +168,7 @@ def mentor(mentor_id: int):
 @token_required
 def my_availability():
     """The caller's availability rules (mentors only)."""
-    profile = _own_profile()
-    db.session.commit()
+    profile = _own_profile()  # the unit of work keeps a profile created on the first call
     return jsonify(services.availability_json(profile))
 
 
@@ -196,11 +190,10 @@ def set_my_availability():
         services.set_availability(profile, current_user, timezone=data.get("timezone"), weekly=data.get("weekly"),
                                   exceptions=data.get("exceptions"), **rules)
     except services.InvalidInput as error:
-        db.session.rollback()
+        rollback()
         raise ApiError(400, "validation_error", fields=error.fields) from None
     if auto_confirm is not None:
         profile.auto_confirm = auto_confirm
-    db.session.commit()
     return jsonify(services.availability_json(profile))
 
 
@@ -243,14 +236,8 @@ def create_booking():
     for name in ("topic", "language", "mode"):
         if data.get(name) is not None and not isinstance(data.get(name), str):
             raise ApiError(400, "validation_error", fields={name: [_("This field is required.")]})
-    try:
-        booking = booking_services.book(profile, current_user, start, topic=data.get("topic") or "",
-                                        language=data.get("language") or "", mode=data.get("mode"),
-                                        minutes=minutes)
-        db.session.commit()
-    except BookingError as error:
-        db.session.rollback()
-        raise _error(error) from None
+    booking = booking_services.book(profile, current_user, start, topic=data.get("topic") or "",
+                                    language=data.get("language") or "", mode=data.get("mode"), minutes=minutes)
     return jsonify(booking_json(booking, current_user)), 201
 
 
@@ -302,29 +289,24 @@ def booking_action(booking_id: int, action: str):
     text = {name: data.get(name) if isinstance(data.get(name), str) else None
             for name in ("note", "reason", "comment", "notes", "follow_up")}
     status = 200
-    try:
-        if action == "confirm":
-            booking_services.confirm(booking, current_user)
-        elif action == "decline":
-            booking_services.decline(booking, current_user, text["note"])
-        elif action == "cancel":
-            booking_services.cancel(booking, current_user, text["reason"] or "")
-        elif action == "complete":
-            booking_services.close(booking, current_user, "completed")
-        elif action in ("no_show", "no-show"):
-            booking_services.close(booking, current_user, "no_show")
-        elif action == "feedback":
-            booking_services.give_feedback(booking, current_user, data.get("rating"), text["comment"])
-        elif action == "notes":
-            booking_services.save_notes(booking, current_user, text["notes"], text["follow_up"])
-        elif action == "reschedule":
-            start = _instant(data.get("start"), "start", booking.timezone)
-            booking = booking_services.reschedule(booking, current_user, start, text["reason"])
-            status = 201
-        db.session.commit()
-    except BookingError as error:
-        db.session.rollback()
-        raise _error(error) from None
+    if action == "confirm":
+        booking_services.confirm(booking, current_user)
+    elif action == "decline":
+        booking_services.decline(booking, current_user, text["note"])
+    elif action == "cancel":
+        booking_services.cancel(booking, current_user, text["reason"] or "")
+    elif action == "complete":
+        booking_services.close(booking, current_user, "completed")
+    elif action in ("no_show", "no-show"):
+        booking_services.close(booking, current_user, "no_show")
+    elif action == "feedback":
+        booking_services.give_feedback(booking, current_user, data.get("rating"), text["comment"])
+    elif action == "notes":
+        booking_services.save_notes(booking, current_user, text["notes"], text["follow_up"])
+    elif action == "reschedule":
+        start = _instant(data.get("start"), "start", booking.timezone)
+        booking = booking_services.reschedule(booking, current_user, start, text["reason"])
+        status = 201
     return jsonify(booking_json(booking, current_user)), status
 
 

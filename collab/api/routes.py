@@ -82,7 +82,6 @@ def create_token():
     if user is None:
         raise ApiError(401, "invalid_credentials")
     token, record = issue_token(user, label=str(data.get("label") or "api")[:100])
-    db.session.commit()
     return jsonify(token=token, expires_at=iso(record.expires_at)), 201
 
 

@@ -27,6 +27,16 @@ def sector_json(sector) -> dict:
             "keywords_zh": sector.keywords_zh, "keywords_en": sector.keywords_en}
 
 
+def _mentor_id(user) -> int | None:
+    """The id of the user's mentor profile, if any."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..mentors.models import MentorProfile
+
+    return db.session.scalar(select(MentorProfile.id).where(MentorProfile.user_id == user.id))
+
+
 def user_json(user) -> dict:
     org = user.organisation
     return {
@@ -36,5 +46,5 @@ def user_json(user) -> dict:
                          if org else None),
         "membership_status": user.membership_status,
         "can_publish": user.can_publish,
-        "mentor_id": getattr(user, "mentor_id", None),
+        "mentor_id": _mentor_id(user),
     }

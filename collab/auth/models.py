@@ -66,15 +66,6 @@ class User(UserMixin, db.Model):
             self.roles = " ".join([*self.role_list, role])
 
     @property
-    def mentor_id(self) -> int | None:
-        """The id of this user's mentor profile, if any (GET /api/v1/me shows it)."""
-        from sqlalchemy import select
-
-        from ..mentors.models import MentorProfile
-
-        return db.session.scalar(select(MentorProfile.id).where(MentorProfile.user_id == self.id))
-
-    @property
     def is_admin(self) -> bool:
         return "admin" in self.role_list
 

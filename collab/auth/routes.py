@@ -8,12 +8,18 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..i18n import localized_text, timezone_choices
+from ..unit_of_work import rollback
 from ..orgs.models import Organisation
+from .membership import notify_admins_of_membership
 from . import services
 from .forms import (ApiTokenForm, ChangePasswordForm, LoginForm, ProfileForm, RegisterForm,
                     ResetPasswordForm, ResetRequestForm)
 from .models import ApiToken
 from .tokens import issue_token, revoke_token
+
+# Other features' settings on the profile page (matching: the weekly digest switch),
+# registered by collab/subscribers.py so this package imports none of them.
+profile_context_providers: list = []
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang:lang>")
 
@@ -45,7 +51,6 @@ def login():
         if user is None:
             form.password.errors.append(_("The e-mail or password is not right."))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(url_for("main.home")))
@@ -57,7 +62,6 @@ def login():
 def logout():
     """Log out here and invalidate the session cookie everywhere."""
     services.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.home"))
@@ -99,12 +103,10 @@ def register():
                 organisation=organisation, proposed=proposed,
             )
         except services.AccountError as error:
+            rollback()  # the form is shown again (200): keep nothing of the refused sign-up
             getattr(form, error.field).errors.append(error.message)
         else:
-            from ..admin.services import notify_admins_of_membership
-
             notify_admins_of_membership(user)
-            db.session.commit()
             login_user(user)
             if user.membership_status == "pending":
                 flash(_("Welcome! You can browse now; publishing opens once an administrator approves your membership."), "info")
@@ -123,19 +125,16 @@ def profile():
     if form.validate_on_submit():
         services.update_profile(current_user, display_name=form.display_name.data,
                                 locale=form.locale.data, timezone=form.timezone.data)
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
         .order_by(ApiToken.created_at.desc()).limit(50)
     ).all()
-    from ..matching.digest import digest_enabled
-    from ..matching.forms import DigestForm
-
-    digest_form = DigestForm(digest_enabled=digest_enabled(current_user))
-    return render_template("auth/profile.html", form=form, tokens=tokens, token_form=ApiTokenForm(),
-                           digest_form=digest_form)
+    extra = {}
+    for provider in profile_context_providers:
+        extra.update(provider(current_user))
+    return render_template("auth/profile.html", form=form, tokens=tokens, token_form=ApiTokenForm(), **extra)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -148,7 +147,6 @@ def change_password():
             form.current_password.errors.append(_("This is not your current password."))
         else:
             services.change_password(current_user, form.password.data)
-            db.session.commit()
             login_user(current_user._get_current_object())  # this browser keeps its session, with the new token
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.profile"))
@@ -162,7 +160,6 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(_("If an account exists for that address, a reset link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
@@ -178,7 +175,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.change_password(user, form.password.data)
-        db.session.commit()
         flash(_("Your password is set. Please log in."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -193,7 +189,6 @@ def create_token():
         flash(_("Give the token a short label."), "danger")
         return redirect(url_for("auth.profile"))
     token, _record = issue_token(current_user, label=form.label.data)
-    db.session.commit()
     return render_template("auth/token_created.html", token=token)
 
 
@@ -205,6 +200,5 @@ def revoke(token_id: int):
     if record is None or record.user_id != current_user.id:
         abort(404)
     revoke_token(record)
-    db.session.commit()
     flash(_("The token is revoked."), "info")
     return redirect(url_for("auth.profile"))

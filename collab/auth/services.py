@@ -1,5 +1,5 @@
 """Accounts: registration, credentials, password reset, profile. Plain functions
-that flush; the caller commits."""
+that flush; the unit of work commits."""
 from __future__ import annotations
 
 import re
@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..db import utcnow
+from ..errors import ServiceError
 from ..extensions import db
 from ..orgs.models import Organisation
 from .models import User, new_session_token
@@ -20,13 +21,8 @@ from .models import User, new_session_token
 _DUMMY_HASH: dict[str, str] = {}
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A rule refused the change; ``field`` names the form field it concerns."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

@@ -36,17 +36,16 @@ def setup_login(app) -> None:
         # Only the JSON API authenticates by bearer token.
         if not req.path.startswith("/api/"):
             return None
-        from ..api.auth import user_from_bearer
+        from .tokens import user_from_bearer
 
         return user_from_bearer(req)
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        if request.path.startswith("/api/"):
-            from ..api.errors import api_error
+        from flask import abort, flash, redirect, url_for
 
-            return api_error(401, "unauthorized")
-        from flask import flash, redirect, url_for
+        if request.path.startswith("/api/"):
+            abort(401)  # the API's error handler answers with its JSON shape
 
         flash(login_manager.login_message, "warning")
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))

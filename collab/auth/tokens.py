@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app
+from flask import current_app, g
+from sqlalchemy import select
 
-from ..db import utcnow
+from ..db import in_write_scope, utcnow
 from ..extensions import db
 from .models import ApiToken, User
 
@@ -22,3 +23,21 @@ def issue_token(user: User, label: str = "api") -> tuple[str, ApiToken]:
 
 def revoke_token(record: ApiToken) -> None:
     record.revoked_at = record.revoked_at or utcnow()
+
+
+def user_from_bearer(request):
+    """The user of a valid ``Authorization: Bearer`` token, or None (the API trusts no cookie)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip())))
+    now = utcnow()
+    if record is None or not record.is_valid(now):
+        g.api_bad_token = True
+        return None
+    if in_write_scope():
+        # Recorded by the requests that write anyway: a read (GET) stays a read, so SQLite's
+        # readers never queue behind writers for a timestamp.
+        record.last_used_at = now
+    return record.user

@@ -6,7 +6,8 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..i18n import preferred_lang
-from ..orgs.services import live_counts, network_overview
+from ..auth.membership import live_counts
+from ..orgs.services import network_overview
 
 bp = Blueprint("main", __name__)
 

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.sessions import admin_required
-from ..content.services import ContentError
 from ..content.views import ActionForm
+from ..errors import attempt
 from ..extensions import db
-from ..needs import services as need_services
-from ..projects import services as project_services
+from ..content.kinds import kind_named
+from ..content.services import get_visible
 from . import introductions
 from .digest import preference
 from .forms import DeclineForm, DigestForm, InterestForm
@@ -33,21 +33,15 @@ def express_interest():
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
         return redirect(request.referrer or url_for("workspace.home"))
-    need = need_services.get_visible(form.need_id.data, current_user)
-    project = project_services.get_visible(form.project_id.data, current_user)
+    need = get_visible(kind_named("need"), form.need_id.data, current_user)
+    project = get_visible(kind_named("project"), form.project_id.data, current_user)
     if need is None or project is None:
         abort(404)
-    try:
-        intro = introductions.express_interest(current_user, need, project, form.message.data)
-    except ContentError as error:
-        db.session.rollback()
-        if error.status == 403:
-            abort(403)
-        flash(str(error.message), "danger")
+    made = []
+    if not attempt(lambda: made.append(introductions.express_interest(current_user, need, project, form.message.data)),
+                   _("Your interest is sent. You will be told when the other side answers.")):
         return redirect(request.referrer or url_for("workspace.home"))
-    db.session.commit()
-    flash(_("Your interest is sent. You will be told when the other side answers."), "success")
-    return redirect(url_for("matching.introduction", intro_id=intro.id))
+    return redirect(url_for("matching.introduction", intro_id=made[0].id))
 
 
 @bp.get("/introductions/")
@@ -88,18 +82,10 @@ def introduction_action(intro_id: int, action: str):
         abort(404)
     form = _decline_form() if action == "decline" else ActionForm()
     if form.validate_on_submit():
-        try:
-            introductions.act(intro, action, current_user,
-                              reason=getattr(form, "reason", None) and form.reason.data,
-                              note=getattr(form, "note", None) and form.note.data)
-        except ContentError as error:
-            db.session.rollback()
-            if error.status == 403:
-                abort(403)
-            flash(str(error.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("The introduction is updated."), "success")
+        attempt(lambda: introductions.act(intro, action, current_user,
+                                          reason=getattr(form, "reason", None) and form.reason.data,
+                                          note=getattr(form, "note", None) and form.note.data),
+                _("The introduction is updated."))
     return redirect(url_for("matching.introduction", intro_id=intro_id))
 
 
@@ -110,7 +96,6 @@ def digest_preference():
     form = DigestForm()
     if form.validate_on_submit():
         preference(current_user).digest_enabled = bool(form.digest_enabled.data)
-        db.session.commit()
         flash(_("Your e-mail preference is saved."), "success")
     return redirect(url_for("auth.profile"))
 

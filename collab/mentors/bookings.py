@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from babel.dates import format_skeleton
 from flask_babel import get_locale, lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import audit
 from ..db import utcnow
+from ..errors import NotAllowed, ServiceError, WrongState
 from ..extensions import db
 from ..mail.service import send_email
 from .models import LIVE_STATUSES, SESSION_LENGTHS, Booking, MentorProfile
@@ -36,35 +36,18 @@ TOPIC_MAX = 1000
 TEXT_MAX = 5000
 
 
-class BookingError(Exception):
-    """A refused booking action; ``message`` is translated, ``field`` names the bad input."""
+class SlotTaken(WrongState):
+    """The time is not free (any more): 409 ``slot_taken``, about the ``start`` field."""
 
-    status = 400
-    code = "validation_error"
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message, self.field = message, field
-
-
-class SlotTaken(BookingError):
-    status, code = 409, "slot_taken"
+    code = "slot_taken"
 
     def __init__(self, message=None, field: str | None = "start"):
         super().__init__(message or _l("This time is no longer free; please pick another slot."), field)
 
 
-class NotAllowed(BookingError):
-    status, code = 403, "forbidden"
-
-
-class WrongState(BookingError):
-    status, code = 409, "conflict"
-
-
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise BookingError(_l("Give the time with its time zone offset."), "start")
+        raise ServiceError(_l("Give the time with its time zone offset."), "start")
     return value.astimezone(timezone.utc)
 
 
@@ -94,16 +77,12 @@ def overlapping(mentor_id: int, start: datetime, end: datetime, buffer_minutes: 
     return bool(db.session.scalar(statement))
 
 
-def _naive_overlap(mentor_id: int, start: datetime, end: datetime, buffer_minutes: int) -> bool:
-    """Canary only (BOOKING_GUARD=False): the check a naive app makes before it inserts,
-    in a read transaction of its own (GET-like, so SQLite takes no write lock) with no lock
-    on the mentor. The race test shows this lets double bookings through."""
-    db.session.commit()
-    with current_app.test_request_context(method="GET"), db.engine.connect() as connection:
-        buffer = timedelta(minutes=buffer_minutes)
-        return bool(connection.scalar(select(func.count(Booking.id)).where(
-            Booking.mentor_id == mentor_id, Booking.status.in_(LIVE_STATUSES),
-            Booking.start_at < end + buffer, Booking.end_at > start - buffer)))
+def _claim_slot(mentor_id: int, start: datetime, end: datetime, buffer_minutes: int) -> None:
+    """Lock the mentor, then check the slot is free: SlotTaken if not. (The race test
+    swaps this for a naive check to show that double bookings get through without it.)"""
+    _lock_mentor(mentor_id)
+    if overlapping(mentor_id, start, end, buffer_minutes):
+        raise SlotTaken()
 
 
 def month_bounds(instant: datetime, tz_name: str) -> tuple[datetime, datetime]:
@@ -130,33 +109,33 @@ def validate_request(profile: MentorProfile, booker, start: datetime, *, topic: 
     if booker.id == profile.user_id:
         raise NotAllowed(_l("You cannot book a session with yourself."))
     if not profile.is_active or not profile.user.is_enabled:
-        raise BookingError(_l("This mentor is not taking bookings at the moment."), "mentor_id")
+        raise ServiceError(_l("This mentor is not taking bookings at the moment."), "mentor_id")
     if not isinstance(topic, str) or not topic.strip():
-        raise BookingError(_l("Say what you would like to talk about."), "topic")
+        raise ServiceError(_l("Say what you would like to talk about."), "topic")
     if len(topic) > TOPIC_MAX:
-        raise BookingError(_l("The topic has at most %(n)s characters.", n=TOPIC_MAX), "topic")
+        raise ServiceError(_l("The topic has at most %(n)s characters.", n=TOPIC_MAX), "topic")
     if language not in profile.language_list:
-        raise BookingError(_l("Choose a language this mentor speaks."), "language")
+        raise ServiceError(_l("Choose a language this mentor speaks."), "language")
     if not mode and profile.modes:
         mode = profile.modes[0]
     if mode not in profile.modes:
-        raise BookingError(_l("Choose a way of meeting this mentor offers."), "mode")
+        raise ServiceError(_l("Choose a way of meeting this mentor offers."), "mode")
     minutes = minutes or profile.session_minutes
     if minutes not in SESSION_LENGTHS or minutes > profile.session_minutes:
-        raise BookingError(_l("Choose a session length of at most %(n)s minutes.", n=profile.session_minutes),
+        raise ServiceError(_l("Choose a session length of at most %(n)s minutes.", n=profile.session_minutes),
                            "minutes")
     start = _aware(start)
     rules = rules_for(profile)
     if start <= now:
-        raise BookingError(_l("This time has already passed."), "start")
+        raise ServiceError(_l("This time has already passed."), "start")
     if start < rules.earliest(now):
-        raise BookingError(_l("This mentor needs at least %(hours)s hours' notice.", hours=profile.min_notice_hours),
+        raise ServiceError(_l("This mentor needs at least %(hours)s hours' notice.", hours=profile.min_notice_hours),
                            "start")
     if start > rules.latest(now):
-        raise BookingError(_l("This mentor takes bookings up to %(days)s days ahead.", days=profile.horizon_days),
+        raise ServiceError(_l("This mentor takes bookings up to %(days)s days ahead.", days=profile.horizon_days),
                            "start")
     if not is_open_slot(rules, start, minutes):
-        raise BookingError(_l("This time is outside the mentor's availability."), "start")
+        raise ServiceError(_l("This time is outside the mentor's availability."), "start")
     return start, minutes, mode
 
 
@@ -168,15 +147,10 @@ def book(profile: MentorProfile, booker, start: datetime, *, topic: str, languag
     start, minutes, mode = validate_request(profile, booker, start, topic=topic, language=language, mode=mode,
                                             minutes=minutes, now=now)
     end = start + timedelta(minutes=minutes)
-    if current_app.config.get("BOOKING_GUARD", True):
-        _lock_mentor(profile.id)
-        if overlapping(profile.id, start, end, profile.buffer_minutes):
-            raise SlotTaken()
-    elif _naive_overlap(profile.id, start, end, profile.buffer_minutes):
-        raise SlotTaken()
+    _claim_slot(profile.id, start, end, profile.buffer_minutes)
     if profile.monthly_cap and sessions_in_month(profile, booker.id, start) >= profile.monthly_cap:
         month = format_skeleton("yMMMM", start.astimezone(zone(profile.timezone)), locale=str(get_locale()))
-        raise BookingError(_l("You already have %(count)s sessions with this mentor in %(month)s, the most one "
+        raise ServiceError(_l("You already have %(count)s sessions with this mentor in %(month)s, the most one "
                               "person may book per month (months count in the mentor's time zone).",
                               count=profile.monthly_cap, month=month), "start")
     booking = Booking(mentor=profile, booker=booker, start_at=start, end_at=end, topic=topic.strip(),
@@ -276,7 +250,7 @@ def cancel(booking: Booking, actor, reason: str, now: datetime | None = None, no
         raise WrongState(_l("This session has already started; it can no longer be cancelled."))
     reason = (reason or "").strip()
     if not reason:
-        raise BookingError(_l("Give a reason, so the other side knows why."), "reason")
+        raise ServiceError(_l("Give a reason, so the other side knows why."), "reason")
     was_confirmed = booking.status == "confirmed"
     booking.status = "cancelled"
     booking.cancelled_by_id = actor.id
@@ -334,7 +308,7 @@ def give_feedback(booking: Booking, actor, rating, comment: str | None = None, n
     except ValueError:
         value = None
     if value not in range(1, 6):
-        raise BookingError(_l("Rate the session from 1 to 5."), "rating")
+        raise ServiceError(_l("Rate the session from 1 to 5."), "rating")
     booking.rating = value
     booking.feedback = (comment or "").strip()[:TEXT_MAX] or None
     booking.feedback_at = now or utcnow()

@@ -11,11 +11,13 @@ from flask_wtf import FlaskForm
 
 from ..auth.sessions import admin_required
 from ..db import paginate, utcnow
+from ..errors import ServiceError, attempt
 from ..extensions import db
 from ..i18n import timezone_choices
+from ..unit_of_work import rollback
 from . import bookings as booking_services
 from . import services
-from .bookings import BookingError, NotAllowed, SlotTaken
+from .bookings import SlotTaken
 from .calendar import booking_ics, has_calendar
 from .forms import (AvailabilityForm, BookingForm, CancelForm, DeclineForm, ExceptionForm, FeedbackForm,
                     MentorProfileForm, NotesForm, RescheduleForm)
@@ -156,13 +158,9 @@ def book(mentor_id: int):
         try:
             booking = booking_services.book(mentor, current_user, start, topic=form.topic.data,
                                             language=form.language.data, mode=form.mode.data, minutes=minutes)
-            db.session.commit()
-        except BookingError as error:
-            db.session.rollback()
-            if isinstance(error, NotAllowed):
-                abort(403)
+        except ServiceError as error:
+            status = _refused(error)
             form.start.errors = [*form.start.errors, str(error.message)]
-            status = 409 if isinstance(error, SlotTaken) else 200
         else:
             flash(_("Your session is booked.") if booking.status == "confirmed"
                   else _("Your request was sent; the mentor will confirm or decline it."), "success")
@@ -195,10 +193,8 @@ def my_profile():
     if form.validate_on_submit():
         services.update_profile(profile, current_user, sectors=form.sectors.data, languages=form.languages.data,
                                 **form.values())
-        db.session.commit()
         flash(_("Your mentor profile is saved."), "success")
         return redirect(url_for("mentors.my_profile"))
-    db.session.commit()  # a profile created on the first visit
     return render_template("mentors/me.html", form=form, profile=profile)
 
 
@@ -209,7 +205,6 @@ def become_mentor():
     if not FlaskForm().validate_on_submit():
         abort(400)
     services.become_mentor(current_user)
-    db.session.commit()
     flash(_("You are now a mentor. Fill in your profile and availability."), "success")
     return redirect(url_for("mentors.my_profile"))
 
@@ -239,14 +234,12 @@ def availability():
                 min_notice_hours=form.min_notice_hours.data, horizon_days=form.horizon_days.data,
                 monthly_cap=form.monthly_cap.data)
         except services.InvalidInput as error:
-            db.session.rollback()
+            rollback()  # the page answers 200: nothing of the refused change may be kept
             for name, messages in error.fields.items():
                 getattr(form, name, form.timezone).errors = list(messages)
         else:
-            db.session.commit()
             flash(_("Your availability is saved."), "success")
             return redirect(url_for("mentors.availability"))
-    db.session.commit()
     return render_template("mentors/availability.html", form=form, profile=profile,
                            exception_form=ExceptionForm(formdata=None), delete_form=FlaskForm())
 
@@ -262,7 +255,6 @@ def add_exception():
                                            "start": form.start.data or None, "end": form.end.data or None,
                                            "note": form.note.data or None})
         services.add_exception(profile, current_user, **fields)
-        db.session.commit()
         flash(_("The exception is saved."), "success")
         return redirect(url_for("mentors.availability"))
     availability_form = AvailabilityForm(obj=profile)
@@ -270,7 +262,6 @@ def add_exception():
     for day in range(7):
         getattr(availability_form, f"day_{day}").data = ", ".join(
             f"{clock(w.start_minute)}-{clock(w.end_minute)}" for w in profile.windows if w.weekday == day)
-    db.session.commit()
     return render_template("mentors/availability.html", form=availability_form, profile=profile,
                            exception_form=form, delete_form=FlaskForm())
 
@@ -284,7 +275,6 @@ def delete_exception(exception_id: int):
         abort(404)
     if FlaskForm().validate_on_submit():
         db.session.delete(item)
-        db.session.commit()
         flash(_("The exception is removed."), "success")
     return redirect(url_for("mentors.availability"))
 
@@ -295,7 +285,6 @@ def dashboard():
     """Upcoming sessions, requests to answer, hours this month and the average rating."""
     profile = _own_profile()
     stats = booking_services.mentor_dashboard(profile)
-    db.session.commit()
     return render_template("mentors/dashboard.html", profile=profile, stats=stats, csrf_form=FlaskForm())
 
 
@@ -334,79 +323,94 @@ def booking(booking_id: int):
         notes_form=NotesForm(formdata=None, mentor_notes=item.mentor_notes, follow_up=item.follow_up))
 
 
-def _act(booking_id: int, action, form_class=FlaskForm, success: str = ""):
-    """Run one booking action from a CSRF-protected form, then go back to the booking."""
-    item = _visible(booking_id)
+def _refused(error: ServiceError) -> int:
+    """A refused booking shown on its form: nothing is kept; 403/404 answer with their
+    page, a taken slot with 409, any other refusal with the form again."""
+    rollback()
+    if error.status in (403, 404):
+        abort(error.status)
+    return 409 if isinstance(error, SlotTaken) else 200
+
+
+def _submitted(form_class=FlaskForm):
+    """The action's CSRF-protected form when it is valid; else its errors are flashed."""
     form = form_class()
-    if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "danger")
-        return redirect(url_for("mentors.booking", booking_id=item.id))
-    try:
-        result = action(item, form)
-        db.session.commit()
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except BookingError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return redirect(url_for("mentors.booking", booking_id=booking_id))
-    flash(success, "success")
-    target = result.id if isinstance(result, Booking) else item.id
-    return redirect(url_for("mentors.booking", booking_id=target))
+    if form.validate_on_submit():
+        return form
+    for messages in form.errors.values():
+        for message in messages:
+            flash(str(message), "danger")
+    return None
+
+
+def _back(booking_id: int):
+    return redirect(url_for("mentors.booking", booking_id=booking_id))
 
 
 @bp.post("/bookings/<int:booking_id>/confirm")
 @login_required
 def confirm(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.confirm(b, current_user),
-                success=_("The session is confirmed."))
+    item = _visible(booking_id)
+    if _submitted() is not None:
+        attempt(lambda: booking_services.confirm(item, current_user), _("The session is confirmed."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/decline")
 @login_required
 def decline(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.decline(b, current_user, f.note.data), DeclineForm,
-                _("The request is declined."))
+    item = _visible(booking_id)
+    if (form := _submitted(DeclineForm)) is not None:
+        attempt(lambda: booking_services.decline(item, current_user, form.note.data), _("The request is declined."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.cancel(b, current_user, f.reason.data), CancelForm,
-                _("The session is cancelled."))
+    item = _visible(booking_id)
+    if (form := _submitted(CancelForm)) is not None:
+        attempt(lambda: booking_services.cancel(item, current_user, form.reason.data), _("The session is cancelled."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/complete")
 @login_required
 def complete(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.close(b, current_user, "completed"),
-                success=_("The session is marked as completed."))
+    item = _visible(booking_id)
+    if _submitted() is not None:
+        attempt(lambda: booking_services.close(item, current_user, "completed"),
+                _("The session is marked as completed."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/no-show")
 @login_required
 def no_show(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.close(b, current_user, "no_show"),
-                success=_("The session is marked as a no-show."))
+    item = _visible(booking_id)
+    if _submitted() is not None:
+        attempt(lambda: booking_services.close(item, current_user, "no_show"), _("The session is marked as a no-show."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/feedback")
 @login_required
 def feedback(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.give_feedback(b, current_user, f.rating.data,
-                                                                        f.feedback.data),
-                FeedbackForm, _("Thank you for your feedback."))
+    item = _visible(booking_id)
+    if (form := _submitted(FeedbackForm)) is not None:
+        attempt(lambda: booking_services.give_feedback(item, current_user, form.rating.data, form.feedback.data),
+                _("Thank you for your feedback."))
+    return _back(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/notes")
 @login_required
 def notes(booking_id: int):
-    return _act(booking_id, lambda b, f: booking_services.save_notes(b, current_user, f.mentor_notes.data,
-                                                                     f.follow_up.data),
-                NotesForm, _("Your notes are saved."))
+    item = _visible(booking_id)
+    if (form := _submitted(NotesForm)) is not None:
+        attempt(lambda: booking_services.save_notes(item, current_user, form.mentor_notes.data, form.follow_up.data),
+                _("Your notes are saved."))
+    return _back(booking_id)
 
 
 @bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
@@ -424,14 +428,9 @@ def reschedule(booking_id: int):
     if form.validate_on_submit():
         try:
             new = booking_services.reschedule(item, current_user, start, form.reason.data or None)
-            db.session.commit()
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except BookingError as error:
-            db.session.rollback()
+        except ServiceError as error:
+            status = _refused(error)
             form.start.errors = [str(error.message)]
-            status = 409 if isinstance(error, SlotTaken) else 200
         else:
             flash(_("The session is moved."), "success")
             return redirect(url_for("mentors.booking", booking_id=new.id))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..db import utcnow
+from ..errors import ServiceError
 from ..extensions import db
 from ..i18n import is_valid_timezone
 from ..orgs.models import Organisation, Sector
@@ -20,11 +21,14 @@ from .slots import Busy, Rules, Slot, free_slots
 NEXT_SLOTS = 3  # shown on each directory card
 
 
-class InvalidInput(Exception):
-    """Bad input: ``fields`` maps a field name to translated messages."""
+class InvalidInput(ServiceError):
+    """Bad input, possibly in several fields: ``fields`` maps a field name to translated
+    messages (views show them all; uncaught, the first one is the refusal's message)."""
 
     def __init__(self, fields: dict[str, list]):
-        super().__init__(fields)
+        field = next(iter(fields), None)
+        messages = fields.get(field) or [_l("Some fields are not valid.")]
+        super().__init__(messages[0], field)
         self.fields = fields
 
 
@@ -176,6 +180,8 @@ def set_availability(profile: MentorProfile, actor, *, timezone: str | None = No
     if extra is not None:
         profile.exceptions = [MentorException(**item) for item in extra]
     db.session.flush()
+    # Read back in their stored order (by day and time), not in the order they were given.
+    db.session.expire(profile, ["windows", "exceptions"])
     audit.record(actor, "mentor.availability_updated", "mentor", profile.id)
 
 

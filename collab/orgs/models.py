@@ -40,6 +40,12 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+    # Approved and pending members, by name (read-only: memberships change on the user).
+    # Named by string so this package needs nothing from collab.auth, which builds on it.
+    members = relationship(
+        "User", viewonly=True, lazy="select", order_by="User.display_name",
+        primaryjoin="and_(Organisation.id == foreign(User.organisation_id), "
+                    "User.membership_status.in_(['approved', 'pending']))")
 
     def refresh_search_text(self) -> None:
         parts = [self.key, self.name_zh, self.name_en, self.city_zh, self.city_en, self.country]

@@ -118,13 +118,8 @@ def get_by_key(key: str, *, viewer=None) -> Organisation | None:
 
 
 def members(org: Organisation, *, include_pending: bool = False):
-    from ..auth.models import User
-
-    statuses = ("approved", "pending") if include_pending else ("approved",)
-    return list(db.session.scalars(
-        select(User).where(User.organisation_id == org.id, User.membership_status.in_(statuses))
-        .order_by(User.display_name).limit(200)
-    ))
+    """The organisation's members (at most 200), by name; pending ones on request."""
+    return [user for user in org.members if include_pending or user.membership_status == "approved"][:200]
 
 
 def network_overview() -> dict[str, list[Organisation]]:
@@ -139,18 +134,6 @@ def network_overview() -> dict[str, list[Organisation]]:
     for org in orgs:
         groups[org.kind].append(org)
     return groups
-
-
-def live_counts() -> dict[str, int]:
-    from ..auth.models import User
-
-    return {
-        "organisations": db.session.scalar(select(func.count(Organisation.id)).where(Organisation.status == "approved")) or 0,
-        "members": db.session.scalar(select(func.count(User.id)).where(User.membership_status == "approved")) or 0,
-        "offshore_incubators": db.session.scalar(select(func.count(Organisation.id)).where(
-            Organisation.status == "approved", Organisation.kind == "offshore_incubator")) or 0,
-        "sectors": db.session.scalar(select(func.count(Sector.code))) or 0,
-    }
 
 
 # --- admin ---------------------------------------------------------------------
@@ -168,40 +151,6 @@ def save_organisation(org: Organisation, data: dict, actor) -> Organisation:
     db.session.flush()
     audit.record(actor, "organisation.created" if creating else "organisation.updated", "organisation", org.id)
     return org
-
-
-def decide_organisation(org: Organisation, approve: bool, actor) -> None:
-    """Approve or reject a proposed organisation; its pending members follow."""
-    from ..auth.models import User
-
-    org.status = "approved" if approve else "rejected"
-    audit.record(actor, "organisation.approved" if approve else "organisation.rejected", "organisation", org.id)
-    if not approve:
-        for user in db.session.scalars(select(User).where(User.organisation_id == org.id, User.membership_status == "pending")):
-            decide_membership(user, False, actor)
-    db.session.flush()
-
-
-def decide_membership(user, approve: bool, actor) -> None:
-    """Approve or decline a pending membership and tell the member in their language."""
-    from ..mail.service import send_email
-
-    user.membership_status = "approved" if approve else "rejected"
-    if approve and user.organisation and not user.organisation.is_approved:
-        user.organisation.status = "approved"
-        audit.record(actor, "organisation.approved", "organisation", user.organisation.id)
-    audit.record(actor, "membership.approved" if approve else "membership.rejected", "user", user.id,
-                 organisation_id=user.organisation_id)
-    send_email(user, "membership_decided", approved=approve, organisation=user.organisation)
-    db.session.flush()
-
-
-def pending_memberships(limit: int = 100):
-    from ..auth.models import User
-
-    return list(db.session.scalars(
-        select(User).where(User.membership_status == "pending").order_by(User.created_at).limit(limit)
-    ))
 
 
 def proposed_organisations(limit: int = 100) -> list[Organisation]:

@@ -50,7 +50,7 @@ def test_home_register_logout_login_and_switch_language(live_server, page, brows
     expect(hero).to_have_text(translated(live_server, "zh", HERO))
     assert CJK.search(hero.inner_text())
     with live_server.app.app_context():
-        from collab.orgs.services import live_counts
+        from collab.auth.membership import live_counts
 
         organisations = live_counts()["organisations"]  # the real network plus the demo enterprises
     expect(page.locator("[data-count=organisations]")).to_have_text(str(organisations))
