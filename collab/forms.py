@@ -1,15 +1,16 @@
 """Form plumbing shared by every feature: stripped input, refused control
-characters (PostgreSQL rejects NUL, STACK.md) and reusable validators."""
+characters (PostgreSQL rejects NUL, STACK.md), select choices and reusable validators."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, TextAreaField
+from wtforms import Field, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from .i18n import is_valid_timezone
+from .i18n import is_valid_timezone, timezone_choices
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -37,6 +38,21 @@ class BaseForm(FlaskForm):
 
     def first_errors(self) -> dict[str, list[str]]:
         return {name: [str(e) for e in errors] for name, errors in self.errors.items()}
+
+
+def select_choices(labels: Mapping | Iterable[tuple]) -> list[SelectChoice]:
+    """The options of a SelectField, RadioField or SelectMultipleField from a {value: label}
+    mapping or (value, label) pairs, in their order. WTForms takes SelectChoice objects:
+    (value, label) tuples are deprecated since 3.3 and removed in 3.4; {value: label}
+    itself only works while every label is a plain str (a lazy_gettext label is not)."""
+    pairs = labels.items() if isinstance(labels, Mapping) else labels
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def timezone_select_choices() -> list[SelectChoice]:
+    """The time-zone options (the network's zones first): a ``choices=`` callable, so the
+    labels are translated for each form."""
+    return select_choices(timezone_choices())
 
 
 def valid_timezone(form, field: Field) -> None:

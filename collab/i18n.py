@@ -3,13 +3,16 @@ formatting, and bilingual content fields with fallback (DESIGN.md §3)."""
 from __future__ import annotations
 
 import zoneinfo
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import unquote
 
+from babel import dates as babel_dates
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_decimal, format_date, get_locale, get_timezone
+from flask_babel import format_currency, format_decimal, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -67,7 +70,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    """The viewer's IANA zone as a string (Flask-Babel uses pytz inside)."""
+    """The viewer's IANA zone as a string (also Flask-Babel's timezone selector)."""
     if has_request_context():
         if current_user and current_user.is_authenticated:
             return current_user.timezone
@@ -76,6 +79,26 @@ def select_timezone() -> str:
         if browser_zone and is_valid_timezone(browser_zone):
             return browser_zone
     return current_app.config["DEFAULT_TIMEZONE"]
+
+
+_FORCED_TIMEZONE: ContextVar[str | None] = ContextVar("collab_forced_timezone", default=None)
+
+
+@contextmanager
+def force_timezone(tz: str):
+    """Render dates in ``tz`` inside the block (e-mails: the recipient's zone, not the sender's)."""
+    token = _FORCED_TIMEZONE.set(tz)
+    try:
+        yield
+    finally:
+        _FORCED_TIMEZONE.reset(token)
+
+
+def current_timezone() -> str:
+    """The IANA zone dates are rendered in: the forced one (``force_timezone``), else the viewer's.
+    The formatting helpers pass it to Babel as a zoneinfo zone; Flask-Babel's own
+    ``get_timezone`` (its own zone object, cached per request) does not see ``force_timezone``."""
+    return _FORCED_TIMEZONE.get() or select_timezone()
 
 
 @lru_cache(maxsize=1)
@@ -163,11 +186,20 @@ def localized_text(obj, field: str, lang: str | None = None) -> str:
 # --- formatting --------------------------------------------------------------
 
 def fmt_datetime(value: datetime | None, format: str = "medium") -> str:
-    return format_datetime(value, format) if value else ""
+    """A date and time in ``current_timezone()`` (a naive value is read as UTC)."""
+    if not value:
+        return ""
+    return babel_dates.format_datetime(value, format, tzinfo=zoneinfo.ZoneInfo(current_timezone()),
+                                       locale=get_locale())
 
 
 def fmt_date(value, format: str = "medium") -> str:
-    return format_date(value, format) if value else ""
+    """A date; an instant (naive: UTC) as its date in ``current_timezone()``."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=value.tzinfo or timezone.utc).astimezone(zoneinfo.ZoneInfo(current_timezone()))
+    return babel_dates.format_date(value, format, locale=get_locale())
 
 
 def fmt_number(value) -> str:
@@ -210,7 +242,8 @@ def configure_i18n(app) -> None:
         return response
 
     app.jinja_env.globals.update(
-        get_locale=get_locale, get_timezone=get_timezone, current_lang=current_lang, localized=localized,
+        get_locale=get_locale, get_timezone=get_timezone, current_timezone=current_timezone,
+        current_lang=current_lang, localized=localized,
         localized_text=localized_text, zone_label=zone_label,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

@@ -25,7 +25,8 @@ from collab.matching import (
 )
 from collab.matching.evaluate import evaluate, load_dataset, metrics
 from collab.matching.glossary import GLOSSARY_PATH, load_glossary, load_sectors
-from collab.matching.text import normalize, stem
+from collab.matching.text import stem
+from collab.text import normalize
 
 DEV = Path(__file__).parent / "data" / "matching_dev.json"
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)

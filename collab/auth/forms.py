@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import BaseForm, no_markup, valid_timezone
+from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
 from ..orgs.models import ORG_KINDS
 from ..orgs.labels import COUNTRY_LABELS, ORG_KIND_LABELS, ROLE_LABELS
 from .services import password_problem
 
-LOCALE_CHOICES = [("zh", "中文"), ("en", "English")]
+LOCALE_CHOICES = select_choices([("zh", "中文"), ("en", "English")])
 
 
 def strong_password(form, field) -> None:
@@ -29,21 +29,21 @@ class LoginForm(BaseForm):
 class ProfileFields:
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100), no_markup])
     locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES, default="zh")
-    timezone = SelectField(_l("Time zone"), validators=[valid_timezone], validate_choice=False,
-                           default="Asia/Shanghai")
+    timezone = SelectField(_l("Time zone"), choices=timezone_select_choices, validators=[valid_timezone],
+                           validate_choice=False, default="Asia/Shanghai")
 
 
 class RegisterForm(BaseForm, ProfileFields):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200), strong_password])
     confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
-    role = RadioField(_l("I am joining as"), choices=list(ROLE_LABELS.items())[:3], default="enterprise")
+    role = RadioField(_l("I am joining as"), choices=select_choices(list(ROLE_LABELS.items())[:3]), default="enterprise")
     organisation = SelectField(_l("Organisation"), coerce=str, validate_choice=False, default="")
     org_name_zh = StringField(_l("Organisation name (中文)"), validators=[Optional(), Length(max=200), no_markup])
     org_name_en = StringField(_l("Organisation name (English)"), validators=[Optional(), Length(max=200), no_markup])
-    org_kind = SelectField(_l("Kind of organisation"), choices=list(ORG_KIND_LABELS.items()), default="enterprise")
+    org_kind = SelectField(_l("Kind of organisation"), choices=select_choices(ORG_KIND_LABELS), default="enterprise")
     org_city = StringField(_l("City"), validators=[Optional(), Length(max=100), no_markup])
-    org_country = SelectField(_l("Country"), choices=list(COUNTRY_LABELS.items()), default="CN")
+    org_country = SelectField(_l("Country"), choices=select_choices(COUNTRY_LABELS), default="CN")
     submit = SubmitField(_l("Create account"))
 
     NEW_ORG = "__new__"
@@ -53,7 +53,7 @@ class RegisterForm(BaseForm, ProfileFields):
             raise ValidationError(_l("Choose one of the roles offered."))
 
     def validate_organisation(self, field) -> None:
-        valid = {value for value, _ in self.organisation.choices}
+        valid = {choice.value for choice in field.iter_choices()}
         if field.data not in valid:
             raise ValidationError(_l("Choose an organisation from the list."))
         if field.data == self.NEW_ORG:

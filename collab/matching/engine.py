@@ -26,10 +26,11 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy import sparse
 
+from ..text import normalize
 from . import rules
 from .docs import NeedDoc, ProjectDoc
 from .glossary import XINJIANG, Glossary, load_glossary
-from .text import lexical_keys, normalize
+from .text import lexical_keys
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     # Relevance: shares of the three cosines (normalised to sum 1).

@@ -6,7 +6,8 @@ from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from ..forms import BaseForm, no_markup
+from ..forms import BaseForm, no_markup, select_choices
+from .introductions import DECLINE_LABELS
 
 
 class InterestForm(BaseForm):
@@ -18,7 +19,7 @@ class InterestForm(BaseForm):
 
 
 class DeclineForm(BaseForm):
-    reason = SelectField(_l("Reason"), choices=[])
+    reason = SelectField(_l("Reason"), choices=select_choices({"": _l("— choose a reason —"), **DECLINE_LABELS}))
     note = TextAreaField(_l("Note (required for “other”)"), validators=[Length(max=1000), no_markup])
     submit = SubmitField(_l("Decline"))
 

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from .text import STOPWORDS, normalize, stem
+from ..text import ANY_CJK, CJK_CHARS, CJK_RUN, LATIN_WORD, latin_words, normalize
+from .text import STOPWORDS, stem
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.json")
 SECTORS_PATH = Path(__file__).resolve().parent.parent / "data" / "sectors.json"
@@ -79,12 +80,9 @@ class Hit(NamedTuple):
     fuzzy: bool = False
 
 
-_ALL_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ANY_LATIN = re.compile(r"[a-z0-9]")
-_ANY_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-_EN_TOKENS = re.compile(r"([a-z0-9]+)|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff,.;:!?()\[\]{}\"|\u3001\u3002]+")
+# English words, and "" for each stretch of Chinese or punctuation that breaks a phrase.
+_EN_TOKENS = re.compile(f"({LATIN_WORD.pattern})|[{CJK_CHARS},.;:!?()\\[\\]{{}}\"|\u3001\u3002]+")
 
 
 def _automaton(pairs, keep_first: bool = True):
@@ -116,7 +114,7 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in re.findall(r"[a-z0-9]+", normalize(text)))
+    return tuple(stem(w) for w in latin_words(normalize(text)))
 
 
 def _toneless(syllable: str) -> str:
@@ -173,9 +171,9 @@ class Glossary:
             english = list(concept.en)
             for form in concept.zh:
                 norm = normalize(form)
-                if _ALL_CJK.fullmatch(norm):
+                if CJK_RUN.fullmatch(norm):
                     self.zh_forms.setdefault(norm, concept.id)
-                elif _ANY_CJK.search(norm):
+                elif ANY_CJK.search(norm):
                     self.mixed_forms.setdefault(norm, concept.id)
                 else:  # an acronym listed with the Chinese forms: matched as English words
                     english.append(form)
@@ -291,7 +289,7 @@ class Glossary:
         return _outermost(self._find_zh(text)) + _outermost(self._find_en(text))
 
     def _find_zh(self, text: str) -> list[Hit]:
-        if not _ANY_CJK.search(text):
+        if not ANY_CJK.search(text):
             return []
         automaton = self._zh_automaton
         hits = [] if automaton is None else [

@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm, no_markup, valid_timezone
+from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
 from .labels import LANGUAGE_LABELS, MODE_LABELS, WEEKDAY_LABELS
 from .models import SESSION_LENGTHS
 from .services import parse_clock, parse_ranges
@@ -27,8 +27,7 @@ class MentorProfileForm(BaseForm):
     city_zh = StringField(_l("City (中文)"), validators=[Optional(), Length(max=100), no_markup])
     city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=100), no_markup])
     sectors = MultiCheckboxField(_l("Expertise sectors"))
-    languages = MultiCheckboxField(_l("Languages you mentor in"),
-                                   choices=[(code, label) for code, label in LANGUAGE_LABELS.items()])
+    languages = MultiCheckboxField(_l("Languages you mentor in"), choices=select_choices(LANGUAGE_LABELS))
     offers_online = BooleanField(_l("Online sessions"))
     meeting_link = StringField(_l("Meeting link"), validators=[
         Optional(), Length(max=300), URL(message=_l("Enter a full web address starting with http:// or https://."))])
@@ -83,7 +82,8 @@ def _weekday_field(day: int):
 class AvailabilityForm(BaseForm):
     """Weekly windows as one line per weekday ("10:00-12:00, 14:00-16:00") and the rules."""
 
-    timezone = SelectField(_l("Your time zone"), validators=[valid_timezone], validate_choice=False)
+    timezone = SelectField(_l("Your time zone"), choices=timezone_select_choices, validators=[valid_timezone],
+                           validate_choice=False)
     day_0 = _weekday_field(0)
     day_1 = _weekday_field(1)
     day_2 = _weekday_field(2)
@@ -92,7 +92,7 @@ class AvailabilityForm(BaseForm):
     day_5 = _weekday_field(5)
     day_6 = _weekday_field(6)
     session_minutes = SelectField(_l("Session length"), coerce=int,
-                                  choices=[(n, _l("%(n)s minutes", n=n)) for n in SESSION_LENGTHS])
+                                  choices=select_choices((n, _l("%(n)s minutes", n=n)) for n in SESSION_LENGTHS))
     buffer_minutes = IntegerField(_l("Buffer between sessions (minutes)"),
                                   validators=[InputRequired(), NumberRange(min=0, max=240)])
     min_notice_hours = IntegerField(_l("Minimum notice (hours)"),
@@ -111,8 +111,8 @@ class AvailabilityForm(BaseForm):
 
 class ExceptionForm(BaseForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date."))])
-    kind = RadioField(_l("Kind"), choices=[("blocked", _l("Blocked (no sessions)")),
-                                           ("extra", _l("Extra window"))], default="blocked")
+    kind = RadioField(_l("Kind"), choices=select_choices([("blocked", _l("Blocked (no sessions)")),
+                                                          ("extra", _l("Extra window"))]), default="blocked")
     start = StringField(_l("From"), validators=[Optional(), Length(max=5)])
     end = StringField(_l("Until"), validators=[Optional(), Length(max=5)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200), no_markup])
@@ -146,7 +146,7 @@ class BookingForm(BaseForm):
                                       Length(max=1000), no_markup])
     language = SelectField(_l("Language of the session"), validate_choice=True)
     mode = SelectField(_l("How to meet"), validate_choice=True,
-                       choices=[(code, label) for code, label in MODE_LABELS.items()])
+                       choices=select_choices(MODE_LABELS))
     submit = SubmitField(_l("Request this session"))
 
 
@@ -169,7 +169,7 @@ class RescheduleForm(BaseForm):
 
 
 class FeedbackForm(BaseForm):
-    rating = RadioField(_l("Rating"), choices=[(str(n), str(n)) for n in range(1, 6)],
+    rating = RadioField(_l("Rating"), choices=select_choices((str(n), str(n)) for n in range(1, 6)),
                         validators=[DataRequired(message=_l("Rate the session from 1 to 5."))])
     feedback = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000), no_markup])
     submit = SubmitField(_l("Send feedback"))

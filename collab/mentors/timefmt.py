@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from babel import Locale
 from babel.dates import format_skeleton
 from flask import has_request_context, request
-from flask_babel import get_locale, get_timezone, gettext as _
+from flask_babel import get_locale, gettext as _
 
-from ..i18n import ZONE_LABELS, is_valid_timezone, zone_label  # noqa: F401  (re-exported for mentors)
+from ..i18n import ZONE_LABELS, current_timezone, is_valid_timezone, zone_label  # noqa: F401  (re-exported for mentors)
 from .slots import zone
 
 BEIJING = "Asia/Shanghai"
@@ -20,8 +20,7 @@ UTC_PLUS_8 = timedelta(hours=8)
 
 def viewer_timezone() -> str:
     """The zone pages and e-mails are rendered in (e-mails force the recipient's)."""
-    tz = get_timezone()
-    name = getattr(tz, "zone", None) or str(tz)
+    name = current_timezone()
     return name if is_valid_timezone(name) else BEIJING
 
 

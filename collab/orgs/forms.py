@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, URL, ValidationError
 
-from ..forms import BaseForm, no_markup, valid_timezone
+from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
 from .labels import COUNTRY_LABELS, ORG_KIND_LABELS
 
 
@@ -13,11 +13,12 @@ class OrganisationForm(BaseForm):
     # No Optional() here: it would stop the chain before validate_name_zh sees two empty names.
     name_zh = StringField(_l("Name (中文)"), validators=[Length(max=200), no_markup])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200), no_markup])
-    kind = SelectField(_l("Kind"), choices=list(ORG_KIND_LABELS.items()), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=select_choices(ORG_KIND_LABELS), validators=[DataRequired()])
     city_zh = StringField(_l("City (中文)"), validators=[Optional(), Length(max=100), no_markup])
     city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=100), no_markup])
-    country = SelectField(_l("Country"), choices=list(COUNTRY_LABELS.items()))
-    timezone = SelectField(_l("Time zone"), validators=[valid_timezone], validate_choice=False)
+    country = SelectField(_l("Country"), choices=select_choices(COUNTRY_LABELS))
+    timezone = SelectField(_l("Time zone"), choices=timezone_select_choices, validators=[valid_timezone],
+                           validate_choice=False)
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300), URL(message=_l("Enter a full web address starting with http:// or https://."))])
     description_zh = TextAreaField(_l("Description (中文)"), validators=[Optional(), Length(max=5000), no_markup])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000), no_markup])
