@@ -1,6 +1,7 @@
 """Test fixtures. Every test that touches the database runs on SQLite and, when
 COLLAB_TEST_DATABASE_URL is set, again on PostgreSQL; each test gets a fresh
-database whose schema came from the Alembic migrations."""
+database whose schema came from the Alembic migrations. The factories (create_org,
+create_user, make_project, make_mentor, ...) are plugins in tests/factories/."""
 from __future__ import annotations
 
 import os
@@ -16,20 +17,16 @@ from sqlalchemy.engine import make_url
 from collab import create_app
 from collab.extensions import db
 
-PG_URL = os.environ.get("COLLAB_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PASSWORD = "secret-pass-1"
+pytest.register_assert_rewrite("plugins", "factories")
 
-TEST_CONFIG = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret",
-    # STACK.md: scrypt costs ~100 ms per check; tests use a cheap method.
-    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    "WTF_CSRF_ENABLED": False,
-    "LOG_LEVEL": "WARNING",
-    "SCHEDULER_AUTOSTART": False,
-    "BASE_URL": "http://localhost",
-}
+from plugins.settings import BACKENDS, PASSWORD, PG_URL, TEST_CONFIG  # noqa: E402,F401
+
+# Factory fixtures for every test: use them by name, never import them.
+pytest_plugins = [
+    "factories.accounts",
+    "factories.content",
+    "factories.mentors",
+]
 
 
 def pytest_configure(config):
@@ -158,103 +155,9 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def create_org(app):
-    """create_org(kind=..., status=..., key=...) -> Organisation."""
-    from collab.orgs.models import Organisation
-
-    counter = {"n": 0}
-
-    def make(kind="enterprise", status="approved", key=None, name_zh=None, name_en=None, **fields):
-        counter["n"] += 1
-        n = counter["n"]
-        org = Organisation(
-            key=key or f"test-org-{n}", kind=kind, status=status,
-            name_zh=name_zh if name_zh is not None else f"测试机构{n}",
-            name_en=name_en if name_en is not None else f"Test Organisation {n}",
-            city_zh="喀什", city_en="Kashgar", country="CN", timezone="Asia/Urumqi", facts={}, **fields,
-        )
-        org.refresh_search_text()
-        db.session.add(org)
-        db.session.commit()
-        return org
-
-    return make
-
-
-@pytest.fixture
-def create_user(app, create_org):
-    """create_user(role=..., approved=True, org=None, ...) -> User; password is PASSWORD."""
-    from collab.auth.models import User
-    from collab.auth.services import hash_password
-
-    counter = {"n": 0}
-
-    def make(role="enterprise", approved=True, org=None, email=None, locale="en",
-             timezone="Asia/Shanghai", display_name=None, password=PASSWORD, with_org=True):
-        counter["n"] += 1
-        n = counter["n"]
-        if org is None and with_org and role in ("enterprise", "center"):
-            org = create_org(kind="enterprise" if role == "enterprise" else "offshore_incubator")
-        user = User(
-            email=email or f"{role}{n}@example.test", password_hash=hash_password(password),
-            display_name=display_name or f"{role.title()} {n}", locale=locale, timezone=timezone,
-            roles=role, organisation=org,
-            membership_status=("approved" if approved else "pending") if org else "none",
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
-
-
-@pytest.fixture
-def login(client):
-    """login(user, password=PASSWORD) logs the test client in through the real form."""
-
-    def do(user, password=PASSWORD, lang="en"):
-        response = client.post(f"/{lang}/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.data[:500]
-        return response
-
-    return do
-
-
-@pytest.fixture
-def outbox(app):
-    """outbox() -> every e-mail written so far, oldest first."""
-    from sqlalchemy import select
-
-    from collab.mail.models import OutboxMessage
-
-    def read():
-        db.session.expire_all()
-        return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-    return read
-
-
 def count_rows(model) -> int:
     """Rows of a model, read fresh (for "nothing changed" assertions)."""
     from sqlalchemy import func, select
 
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def as_role(create_user, login):
-    """as_role("visitor" | "enterprise" | "center" | "mentor" | "admin" | "pending") -> user or None."""
-
-    def become(role):
-        if role == "visitor":
-            return None
-        if role == "pending":
-            user = create_user(role="enterprise", approved=False)
-        else:
-            user = create_user(role=role)
-        login(user)
-        return user
-
-    return become

@@ -14,7 +14,7 @@ from collab.jobs import run_job
 from collab.mentors import bookings as services
 from collab.mentors.models import Booking
 
-from mentor_support import NOW, book, frozen, make_mentor, utc  # noqa: F401
+from mentor_support import NOW, book, utc
 
 START = utc(2026, 12, 4, 4, 0)  # Friday 10:00 in Ürümqi, three days after NOW
 
