@@ -14,6 +14,9 @@ from sqlalchemy import select, text
 from collab import create_app
 from collab.extensions import db
 
+# Racing threads, each on its own connection: real commits on a database of the module's own.
+pytestmark = pytest.mark.committed
+
 RACERS = 50
 OVERLAP_RACERS = 20
 

@@ -111,6 +111,7 @@ def test_a_run_that_crashes_sends_nothing_and_the_next_run_sends_once(app, confi
     assert len(reminders(outbox)) == 2
 
 
+@pytest.mark.committed  # two threads, each its own connection
 def test_two_concurrent_runs_send_each_reminder_once(app, frozen, make_mentor, create_user, outbox):
     mentor = make_mentor(windows=[{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)])
     for hour in range(6):
