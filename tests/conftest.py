@@ -5,6 +5,7 @@
   ``app_config``, ``app``, ``client``: a migrated database per backend and session, each
   test inside a transaction rolled back after it; ``@pytest.mark.committed`` tests get a
   fresh database of their own and real commits instead.
+- tests/plugins/speedups.py — per-process memoization that changes nothing tests observe.
 - tests/factories/ — ``create_org``, ``create_user``, ``login``, ``as_role``, ``outbox``
   (accounts.py); ``make_admin``, ``make_project``, ``make_need``, ``act_as`` (content.py);
   ``frozen``, ``make_mentor``, ``api_token`` (mentors.py).
@@ -23,6 +24,7 @@ from plugins.settings import BACKENDS, PASSWORD, PG_URL, TEST_CONFIG  # noqa: E4
 
 pytest_plugins = [
     "plugins.database",
+    "plugins.speedups",
     "factories.accounts",
     "factories.content",
     "factories.mentors",
