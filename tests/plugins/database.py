@@ -51,10 +51,7 @@ COMMITTED_HELP = ("mark the test @pytest.mark.committed (a database of its own w
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "committed: the test gets a database of its own and real commits (threads, processes, "
-                   "a live server or a second connection must see its writes); others run in a transaction "
-                   "rolled back after them")
+    # The ``committed`` marker is declared in pyproject.toml.
     if os.environ.get("COLLAB_REQUIRE_POSTGRES") == "1" and not PG_URL:
         raise pytest.UsageError("COLLAB_REQUIRE_POSTGRES=1 but COLLAB_TEST_DATABASE_URL is not set")
     install_bindable_session()
@@ -114,7 +111,7 @@ def close_all_sessions() -> None:
 
 # --- building databases ----------------------------------------------------------------
 
-def migrate(url: str, instance_path: Path | None = None) -> None:
+def migrate(url: str) -> None:
     """Build the schema the way production does: flask db upgrade."""
     from flask_migrate import upgrade
 
@@ -224,8 +221,7 @@ class SharedDatabase:
         """The test's outer transaction, every session on this database inside it."""
         global _binding
         connection = self.engine.connect()
-        sqlite = self.backend == "sqlite"
-        version = connection.exec_driver_sql("PRAGMA data_version").scalar() if sqlite else None
+        version = connection.exec_driver_sql("PRAGMA data_version").scalar() if self.backend == "sqlite" else None
         connection.rollback()
         transaction = connection.begin()
         if self.restart_sequences:
@@ -235,20 +231,27 @@ class SharedDatabase:
             yield self.url
         finally:
             _binding = None
-            close_all_sessions()
-            if transaction.is_active:
+            try:
+                close_all_sessions()
                 transaction.rollback()
-            leaked = []
-            if sqlite and connection.exec_driver_sql("PRAGMA data_version").scalar() != version:
-                leaked.append("another connection committed to the shared SQLite database")
-            counts = self.counts(connection)
-            if counts != self.baseline:
-                changed = sorted(set(counts) ^ set(self.baseline))
-                leaked.append(f"rows were left in the shared database: {changed}")
-            connection.rollback()
-            connection.close()
-            if leaked:
-                raise LeakedWrites("; ".join(leaked) + f" — {COMMITTED_HELP}")
+                leaked = self._leaks(connection, version)
+            finally:
+                connection.close()
+        if leaked:
+            raise LeakedWrites("; ".join(leaked) + f" — {COMMITTED_HELP}")
+
+    def _leaks(self, connection, version) -> list[str]:
+        """What other connections changed in the shared database during the test: any
+        commit at all on SQLite (``PRAGMA data_version``), row counts on both."""
+        leaked = []
+        if version is not None and connection.exec_driver_sql("PRAGMA data_version").scalar() != version:
+            leaked.append("another connection committed to the shared SQLite database")
+        counts = self.counts(connection)
+        connection.rollback()
+        if counts != self.baseline:
+            changed = sorted(set(counts) ^ set(self.baseline))
+            leaked.append(f"rows were left in the shared database (table, rows before/after): {changed}")
+        return leaked
 
 
 class LeakedWrites(AssertionError):
