@@ -30,8 +30,12 @@ demo: db
 run: translations demo
 	COLLAB_SCHEDULER_AUTOSTART=true $(FLASK) run --host 127.0.0.1 --port 5000
 
+# pytest-xdist workers: one per core, at most 4 (TEST_WORKERS=0: a single process).
+# PYTEST_ARGS come last, so e.g. PYTEST_ARGS="-n 1 -k booking" wins over these.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
+
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

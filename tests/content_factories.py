@@ -1,9 +1,9 @@
-"""Factories for projects and needs, shared by the issue-3 test modules.
+"""Plain helpers of the content tests (projects and needs): valid service data, the
+route to each status, who may ask, reading pages and form errors, minimal real files.
 
-Items are written through the services (so they are indexed and carry their history)
-and then moved to the wanted status with ``content.record_change``, as a real
-lifecycle would have. Import the fixtures into a test module (``make_admin`` too, which
-the two factories use): ``from content_factories import make_admin, make_project  # noqa: F401``.
+The fixtures that use them (``make_project``, ``make_need``, ``make_admin``, ``act_as``)
+live in tests/factories/content.py and reach every test through ``pytest_plugins``:
+use them by name, do not import them.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import re
 import zipfile
 from datetime import timedelta
 
-import pytest
 from flask_babel import force_locale, gettext
 
 from collab.extensions import db
@@ -80,72 +79,10 @@ def _walk(item, path, owner, admin) -> None:
         content.record_change(item, status, actor)
 
 
-@pytest.fixture
-def make_admin(create_user):
-    """One admin per test (created on first use), the reviewer in factory histories."""
-    holder = {}
-
-    def get():
-        if "admin" not in holder:
-            holder["admin"] = create_user(role="admin", display_name="Reviewer Admin")
-        return holder["admin"]
-
-    return get
-
-
-@pytest.fixture
-def make_project(app, make_admin):
-    """make_project(owner, status="draft", **fields) -> Project, committed."""
-    from collab.content import services
-    from collab.projects.kind import PROJECTS
-
-    def make(owner, status="draft", **fields):
-        project = services.create_item(PROJECTS, owner, project_data(**fields))
-        _walk(project, PROJECT_PATHS[status], owner, make_admin() if PROJECT_PATHS[status] else None)
-        db.session.commit()
-        return project
-
-    return make
-
-
-@pytest.fixture
-def make_need(app, make_admin):
-    """make_need(owner, status="draft", **fields) -> Need, committed."""
-    from collab.content import services
-    from collab.needs.kind import NEEDS
-
-    def make(owner, status="draft", **fields):
-        need = services.create_item(NEEDS, owner, need_data(**fields))
-        _walk(need, NEED_PATHS[status], owner, make_admin() if NEED_PATHS[status] else None)
-        db.session.commit()
-        return need
-
-    return make
-
-
 # --- who is asking --------------------------------------------------------------
 
 ROLES = ["visitor", "enterprise", "center", "mentor", "pending", "admin", "owner"]
 OTHERS = [r for r in ROLES if r != "owner"]
-
-
-@pytest.fixture
-def act_as(create_user, login, client):
-    """act_as(role, owner) -> the user now logged in (None for a visitor); "owner" logs in ``owner``."""
-
-    def become(role, owner=None):
-        if role == "visitor":
-            return None
-        if role == "owner":
-            user = owner
-        elif role == "pending":
-            user = create_user(role="enterprise", approved=False)
-        else:
-            user = create_user(role=role)
-        login(user)
-        return user
-
-    return become
 
 
 def refused(response, *codes) -> bool:

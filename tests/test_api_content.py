@@ -23,7 +23,7 @@ from collab.content.forms import TITLE_REQUIRED
 from collab.projects.models import Project
 
 from conftest import count_rows
-from content_factories import make_admin, make_need, make_project, need_data, project_data, reload  # noqa: F401
+from content_factories import need_data, project_data, reload
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=timezone.utc)  # 12:00 in Beijing
 

@@ -18,7 +18,7 @@ from collab.content.signals import item_changed
 from collab.extensions import db
 from collab.notifications.models import Notification
 
-from content_factories import NEED_PATHS, PROJECT_PATHS, make_admin, make_need, make_project  # noqa: F401
+from content_factories import NEED_PATHS, PROJECT_PATHS
 
 all_kinds()  # load the registry before the parametrisations read it
 PACKAGE = Path(__file__).resolve().parent.parent / "collab"

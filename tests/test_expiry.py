@@ -18,7 +18,7 @@ from collab.needs.services import expire_overdue
 from collab.notifications.models import Notification
 
 from conftest import count_rows
-from content_factories import make_admin, make_need, page  # noqa: F401
+from content_factories import page
 
 CREATED = datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc)
 DEADLINE = date(2026, 12, 5)

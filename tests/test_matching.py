@@ -10,7 +10,7 @@ from collab.matching import introductions
 from collab.matching.models import DigestSend, Introduction, Match
 from collab.matching.store import needs_for_project, projects_for_need, refresh_all
 from conftest import count_rows
-from content_factories import act_as, make_admin, make_need, make_project, reload  # noqa: F401
+from content_factories import reload
 
 GRAPHENE_NEED_ZH = dict(
     title_zh="石墨烯导热膜量产工艺", title_en=None,

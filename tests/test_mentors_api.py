@@ -10,7 +10,7 @@ from collab.extensions import db
 from collab.mentors.models import Booking, MentorProfile
 
 from conftest import count_rows
-from mentor_support import NOW, api_token, book, frozen, make_mentor, utc  # noqa: F401
+from mentor_support import book, utc
 
 SLOT = utc(2026, 12, 2, 4, 0)  # 10:00 in Ürümqi
 

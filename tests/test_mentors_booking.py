@@ -14,7 +14,7 @@ from collab.extensions import db
 from collab.mentors.models import Booking
 
 from conftest import count_rows
-from mentor_support import NOW, api_token, book, frozen, make_mentor, utc  # noqa: F401
+from mentor_support import NOW, book, utc
 
 # Ürümqi 10:00 on Wednesday 2 December 2026 = 04:00 UTC = 09:00 Tashkent = 12:00 Beijing.
 SLOT = utc(2026, 12, 2, 4, 0)

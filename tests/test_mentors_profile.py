@@ -12,7 +12,6 @@ from collab.extensions import db
 from collab.mentors.models import MentorException, MentorProfile, MentorWindow
 
 from conftest import count_rows
-from mentor_support import frozen, make_mentor  # noqa: F401
 
 PROFILE = {
     "headline_zh": "跨境物流导师", "headline_en": "Cross-border logistics", "bio_zh": "十年口岸经验",

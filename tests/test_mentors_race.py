@@ -16,6 +16,9 @@ from collab import create_app
 from collab.db import _write_scope
 from collab.extensions import db
 
+# Racing threads, each on its own connection: real commits on a database of the module's own.
+pytestmark = pytest.mark.committed
+
 RACERS = 50
 OVERLAP_RACERS = 20
 

@@ -14,7 +14,7 @@ from collab.jobs import run_job
 from collab.mentors import bookings as services
 from collab.mentors.models import Booking
 
-from mentor_support import NOW, book, frozen, make_mentor, utc  # noqa: F401
+from mentor_support import NOW, book, utc
 
 START = utc(2026, 12, 4, 4, 0)  # Friday 10:00 in Ürümqi, three days after NOW
 
@@ -111,6 +111,7 @@ def test_a_run_that_crashes_sends_nothing_and_the_next_run_sends_once(app, confi
     assert len(reminders(outbox)) == 2
 
 
+@pytest.mark.committed  # two threads, each its own connection
 def test_two_concurrent_runs_send_each_reminder_once(app, frozen, make_mentor, create_user, outbox):
     mentor = make_mentor(windows=[{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)])
     for hour in range(6):

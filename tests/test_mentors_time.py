@@ -15,7 +15,7 @@ from collab.mentors import bookings as services
 from collab.mentors.calendar import booking_ics
 from collab.mentors.timefmt import format_range, format_when
 
-from mentor_support import book, frozen, make_mentor, utc  # noqa: F401
+from mentor_support import book, utc
 
 TEN_IN_URUMQI = utc(2026, 12, 2, 4, 0)
 

@@ -15,8 +15,7 @@ from collab.needs.services import today
 from collab.notifications.models import Notification
 
 from conftest import count_rows
-from content_factories import (OTHERS, act_as, check_refused_form, field_error, make_admin, make_need,  # noqa: F401
-                               page, refused, reload)
+from content_factories import OTHERS, check_refused_form, field_error, page, refused, reload
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def test_healthz_answers_ok_while_the_database_answers(client):
 
 # --- backups ------------------------------------------------------------------------
 
+@pytest.mark.committed  # sqlite3 / pg_dump read what was committed
 def test_backup_writes_a_consistent_copy_while_the_database_is_in_use(app, backend, create_user, tmp_path):
     from collab.auth.models import User
 
@@ -103,6 +104,7 @@ def smtp_app(app_config):
         db.engine.dispose()
 
 
+@pytest.mark.committed  # a second engine checks the commit
 def test_run_job_commits_and_running_it_twice_sends_nothing_twice(smtp_app):
     from collab.auth.models import User
     from collab.jobs import run_job

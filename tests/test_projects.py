@@ -13,8 +13,8 @@ from collab.extensions import db
 from collab.projects.models import Project, ProjectAttachment
 
 from conftest import count_rows
-from content_factories import (DOCX, EXE, HTML, JPEG, OTHERS, PDF, PLAIN_ZIP, PNG, PPTX, ROLES, act_as,  # noqa: F401
-                               check_refused_form, field_error, make_admin, make_project, page, refused, reload)
+from content_factories import (DOCX, EXE, HTML, JPEG, OTHERS, PDF, PLAIN_ZIP, PNG, PPTX, ROLES, check_refused_form,
+                               field_error, page, refused, reload)
 
 
 @pytest.fixture

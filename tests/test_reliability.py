@@ -219,6 +219,7 @@ def count_users(url: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.committed  # writer processes
 @pytest.mark.parametrize("migrated_database", ["sqlite"], indirect=True)
 def test_eight_sqlite_writer_processes_never_see_database_is_locked(app_config):
     url = app_config["DATABASE_URL"]
@@ -230,6 +231,7 @@ def test_eight_sqlite_writer_processes_never_see_database_is_locked(app_config):
 
 
 @pytest.mark.slow
+@pytest.mark.committed  # writer processes
 @pytest.mark.parametrize("migrated_database", ["sqlite"], indirect=True)
 def test_canary_plain_begin_does_hit_database_is_locked(app_config):
     """The guard matters: with a deferred BEGIN the same load fails (STACK.md: 87.5%)."""

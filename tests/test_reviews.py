@@ -14,8 +14,7 @@ from collab.notifications.models import Notification
 from collab.projects.models import Project
 
 from conftest import count_rows
-from content_factories import (ROLES, act_as, make_admin, make_need, make_project, page, refused,  # noqa: F401
-                               reload)
+from content_factories import ROLES, page, refused, reload
 
 REASONS = ["incomplete", "not_in_scope", "duplicate", "unclear", "confidential", "other"]
 

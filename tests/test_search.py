@@ -16,7 +16,7 @@ from collab.needs.services import today
 from collab.projects.models import Project
 from collab.search.index import filter_by_query, snippet
 
-from content_factories import act_as, make_admin, make_need, make_project, page  # noqa: F401
+from content_factories import page
 
 PER_PAGE = 3
 

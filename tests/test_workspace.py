@@ -12,8 +12,7 @@ from collab.notifications.models import Notification
 from collab.notifications.services import notify
 
 from conftest import count_rows
-from content_factories import (OTHERS, act_as, make_admin, make_need, make_project, page, refused,  # noqa: F401
-                               reload)
+from content_factories import OTHERS, page, refused, reload
 
 
 def counts(text: str) -> dict[str, int]:

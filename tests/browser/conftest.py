@@ -6,6 +6,8 @@ Browser tests live in this folder and get, from here:
 - ``live_server`` — a running Collab (fresh migrated database, reference and demo data,
   CSRF on) at ``live_server.url``; ``live_server.app`` is the app, for reading the
   database after the browser has acted (``with live_server.app.app_context(): ...``).
+  Its threads commit through connections of their own, so browser test modules are
+  ``pytestmark = [pytest.mark.browser, pytest.mark.committed]`` (a database per test).
 - ``page`` — a Playwright page (zh-CN browser, Asia/Urumqi clock) on that server.
   ``page.goto("/zh/")`` works with paths. At teardown it fails the test if the browser
   logged a console error (a CSP violation, a 404 asset, a script error) or sent a request
@@ -78,16 +80,21 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(app_config):
+def live_server(app_config, database):
     """Collab served over HTTP on 127.0.0.1 and a free port, in a background thread."""
     from werkzeug.serving import make_server
 
     from collab import create_app
     from collab.demo import load_demo
     from collab.extensions import db
+    from plugins.database import TEMPLATE_CACHE
 
+    if not database.committed:  # the server's threads commit through connections of their own
+        pytest.fail("live_server needs a database of its own: mark the test module "
+                    "pytestmark = [pytest.mark.browser, pytest.mark.committed]", pytrace=False)
     # A real browser sends real forms: CSRF on, as in production.
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE  # compiled once per worker, not per test
     with app.app_context():
         load_demo()
         db.session.commit()

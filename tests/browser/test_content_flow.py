@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committed]  # a live server thread commits
 
 DEMO_PASSWORD = "collab-demo-2026"
 PROJECT = {

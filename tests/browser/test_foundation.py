@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committed]  # a live server thread commits
 
 HERO = "离岸不离疆: incubate where capital and talent are, grow in Xinjiang"
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from content_factories import need_data, project_data
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committed]  # a live server thread commits
 
 PASSWORD = "Kashgar-Graphene-2026"
 ENTERPRISE_EMAIL = "aygul@kashgar-thermal.cn"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committed]  # a live server thread commits
 
 PASSWORD = "Silk-Road-2026"
 PICKER_SCREENSHOT = "/tmp/collab-mentor-slots-tashkent.png"
