@@ -16,14 +16,14 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
 
-    # Languages: URL prefix -> Babel locale (STACK.md: the catalog must be zh_Hans).
+    # Languages: URL prefix -> Babel locale (docs/STACK.md: the catalog must be zh_Hans).
     LANGUAGES = {"zh": "zh_Hans", "en": "en"}
     DEFAULT_LANGUAGE = "zh"
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     DEFAULT_TIMEZONE = "Asia/Shanghai"
 
-    # Sessions and cookies (STACK.md: Flask's and Flask-Login's defaults are too long).
+    # Sessions and cookies (docs/STACK.md: Flask's and Flask-Login's defaults are too long).
     SESSION_COOKIE_NAME = "collab_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -108,7 +108,7 @@ def _derive(app) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = url
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if not url.startswith("sqlite"):
-        # STACK.md: without pre-ping the first request after a restart fails.
+        # docs/STACK.md: without pre-ping the first request after a restart fails.
         options.setdefault("pool_pre_ping", True)
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.setdefault("UPLOAD_FOLDER", None)

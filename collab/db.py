@@ -65,7 +65,7 @@ def in_write_scope() -> bool:
 def configure_sqlite(app) -> None:
     """WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` in write scopes.
 
-    STACK.md measured 87.5% "database is locked" for read-then-write transactions
+    docs/STACK.md measured 87.5% "database is locked" for read-then-write transactions
     under plain ``BEGIN`` and 0% with ``BEGIN IMMEDIATE``.
     """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

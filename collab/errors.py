@@ -82,7 +82,7 @@ def _page(status: int, retry_after: int | None = None):
 
 def storable(value) -> bool:
     """False for text no database column takes, anywhere inside ``value``: NUL (the
-    PostgreSQL driver refuses it, STACK.md) or a lone surrogate such as "\\ud800"
+    PostgreSQL driver refuses it, docs/STACK.md) or a lone surrogate such as "\\ud800"
     (JSON can carry one; UTF-8 cannot encode it)."""
     if isinstance(value, str):
         if "\x00" in value:

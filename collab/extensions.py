@@ -34,7 +34,7 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 mail = Mail()
 bootstrap = Bootstrap5()
-# STACK.md: one scheduler process, no misfire drop, coalesced runs, in-memory job store.
+# docs/STACK.md: one scheduler process, no misfire drop, coalesced runs, in-memory job store.
 scheduler = BackgroundScheduler(
     job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     timezone="UTC",

@@ -1,5 +1,5 @@
 """Form plumbing shared by every feature: stripped input, refused control
-characters (PostgreSQL rejects NUL, STACK.md), select choices and reusable validators."""
+characters (PostgreSQL rejects NUL, docs/STACK.md), select choices and reusable validators."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
 """Two languages everywhere: the locale in the URL, Babel selectors, locale-aware
-formatting, and bilingual content fields with fallback (DESIGN.md §3)."""
+formatting, and bilingual content fields with fallback (docs/DESIGN.md §3)."""
 from __future__ import annotations
 
 import zoneinfo
@@ -51,7 +51,7 @@ def current_lang() -> str:
 
 
 def best_accept_language() -> str:
-    # STACK.md: best_match(["zh_Hans", ...]) misses zh-CN; offer "zh" and map it.
+    # docs/STACK.md: best_match(["zh_Hans", ...]) misses zh-CN; offer "zh" and map it.
     return request.accept_languages.best_match(["zh", "en"]) or current_app.config["DEFAULT_LANGUAGE"]
 
 
@@ -110,7 +110,7 @@ def is_valid_timezone(name: str) -> bool:
     return name in all_timezones()
 
 
-# Zones of the network, named the way people here say them (STACK.md: let people pick
+# Zones of the network, named the way people here say them (docs/STACK.md: let people pick
 # Beijing or Xinjiang time explicitly rather than guessing from the browser).
 FEATURED_TIMEZONES = (
     ("Asia/Shanghai", _l("Beijing time (UTC+8)")),

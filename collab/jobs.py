@@ -1,5 +1,5 @@
 """Scheduled jobs. Each is idempotent and scans for due rows, so a run twice, or a
-run after downtime, does the right thing (STACK.md: APScheduler 3 facts)."""
+run after downtime, does the right thing (docs/STACK.md: APScheduler 3 facts)."""
 from __future__ import annotations
 
 import logging
@@ -82,7 +82,7 @@ def _app_context(app: Flask):
     return app.app_context()
 
 
-# STACK.md: APScheduler's default misfire_grace_time (1 s) silently dropped a job that
+# docs/STACK.md: APScheduler's default misfire_grace_time (1 s) silently dropped a job that
 # fell due while the process was down. Set per job, whatever the scheduler's defaults.
 JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
 

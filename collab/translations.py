@@ -1,4 +1,4 @@
-"""Catalog housekeeping: compile .po to .mo when stale (STACK.md: ~20 ms), wrap pybabel."""
+"""Catalog housekeeping: compile .po to .mo when stale (docs/STACK.md: ~20 ms), wrap pybabel."""
 from __future__ import annotations
 
 from pathlib import Path

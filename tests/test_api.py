@@ -1,5 +1,5 @@
 """The JSON API base: tokens, the caller, sectors, organisations, errors and the OpenAPI
-document (../shared/API.md is the contract)."""
+document (docs/API.md is the contract)."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""The JSON API for projects, needs, reviews and search (../shared/API.md is the contract):
+"""The JSON API for projects, needs, reviews and search (docs/API.md is the contract):
 the same permissions as the pages, the error shape, nothing saved on bad input, and
 every response conforming to the OpenAPI document."""
 from __future__ import annotations

@@ -230,7 +230,7 @@ def test_register_cannot_join_an_organisation_that_is_not_approved(client, creat
                               "org_country"]),
        value=st.text(max_size=300))
 def test_register_never_fails_on_odd_input(app, field, value):
-    """One mutated field of a valid form (STACK.md: a NUL byte gave a 500 on PostgreSQL only)."""
+    """One mutated field of a valid form (docs/STACK.md: a NUL byte gave a 500 on PostgreSQL only)."""
     # A fresh address each time, so valid examples reach the database rather than "already exists".
     data = register_data(**{"email": f"fuzz{next(FUZZ_IDS)}@example.com", "organisation": "__new__",
                             "org_name_en": "Fuzz Org", field: value})

@@ -1,7 +1,7 @@
 """Property tests: every form of the site, submitted valid except for ONE field set to a
 hostile value, never answers a server error, on SQLite and on PostgreSQL.
 
-STACK.md: a NUL byte gave a 500 on PostgreSQL only, and fully random forms never reach
+docs/STACK.md: a NUL byte gave a 500 on PostgreSQL only, and fully random forms never reach
 the database; mutating one field of a valid submission does."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two languages everywhere (DESIGN.md §3): a complete Chinese catalog, no string that
+"""Two languages everywhere (docs/DESIGN.md §3): a complete Chinese catalog, no string that
 escaped extraction, the switcher, locale formatting, bilingual fields, e-mails in the
 recipient's language, and zone data recent enough for Xinjiang and Central Asia."""
 from __future__ import annotations
@@ -618,7 +618,7 @@ def test_a_reset_asked_on_the_chinese_site_reaches_an_english_user_in_english(cl
 # --- zone data ---------------------------------------------------------------
 
 def test_zone_data_knows_xinjiang_and_central_asia_today():
-    """STACK.md: Asia/Urumqi is UTC+6 (tzdata >= 2014f) and Asia/Almaty UTC+5 since 2024.
+    """docs/STACK.md: Asia/Urumqi is UTC+6 (tzdata >= 2014f) and Asia/Almaty UTC+5 since 2024.
     zoneinfo reads the system data first; Flask-Babel formats through pytz."""
     import pytz
 

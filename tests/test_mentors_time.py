@@ -117,7 +117,7 @@ def test_an_unconfirmed_request_has_no_calendar(app, frozen, make_mentor, create
 
 
 def test_zone_data_knows_xinjiang_and_tashkent():
-    """STACK.md: old zone data puts Ürümqi at UTC+8; the slots rely on +6."""
+    """docs/STACK.md: old zone data puts Ürümqi at UTC+8; the slots rely on +6."""
     from zoneinfo import ZoneInfo
 
     assert TEN_IN_URUMQI.astimezone(ZoneInfo("Asia/Urumqi")).utcoffset() == timedelta(hours=6)

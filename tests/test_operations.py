@@ -138,6 +138,7 @@ def test_run_job_commits_and_running_it_twice_sends_nothing_twice(smtp_app):
     assert (total, unsent) == (2, 0)
 
 
+@pytest.mark.committed  # a second engine checks what the job committed
 def test_a_job_is_one_unit_of_work_in_the_app_context_alone(app_config, monkeypatch):
     """A job needs no request: it runs in the app context as a write scope, commits when
     it returns and leaves nothing behind when it fails."""

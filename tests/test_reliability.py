@@ -234,7 +234,7 @@ def test_eight_sqlite_writer_processes_never_see_database_is_locked(app_config):
 @pytest.mark.committed  # writer processes
 @pytest.mark.parametrize("migrated_database", ["sqlite"], indirect=True)
 def test_canary_plain_begin_does_hit_database_is_locked(app_config):
-    """The guard matters: with a deferred BEGIN the same load fails (STACK.md: 87.5%)."""
+    """The guard matters: with a deferred BEGIN the same load fails (docs/STACK.md: 87.5%)."""
     url = app_config["DATABASE_URL"]
     locked = 0
     for attempt in range(3):

@@ -1,4 +1,4 @@
-"""The JSON API, version 1 (../shared/API.md is the contract)."""
+"""The JSON API, version 1 (docs/API.md is the contract)."""
 from flask import Blueprint, request, session
 
 from ..extensions import csrf

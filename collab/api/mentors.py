@@ -1,4 +1,4 @@
-"""API endpoints of mentors and bookings (../shared/API.md): the directory, availability,
+"""API endpoints of mentors and bookings (docs/API.md): the directory, availability,
 free slots in any zone, bookings and their actions, and the .ics."""
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
-    # Space-separated; a center staff member may also be a mentor (DESIGN.md §1).
+    # Space-separated; a center staff member may also be a mentor (docs/DESIGN.md §1).
     roles: Mapped[str] = mapped_column(String(64), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     membership_status: Mapped[str] = mapped_column(String(16), default="none")

@@ -1,5 +1,5 @@
 """Flask-Login wiring: the cookie carries a server-side session token, so a cookie
-replayed after logout, a password change or disabling is refused (STACK.md)."""
+replayed after logout, a password change or disabling is refused (docs/STACK.md)."""
 from __future__ import annotations
 
 from functools import wraps

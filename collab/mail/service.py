@@ -120,7 +120,7 @@ def deliver_outbox(limit: int = 50) -> int:
             )
             if message.body_html:
                 email.attach_alternative(message.body_html, "text/html")
-            if message.ics:  # an invitation (STACK.md): a text/calendar part with its iTIP method
+            if message.ics:  # an invitation (docs/STACK.md): a text/calendar part with its iTIP method
                 method = "CANCEL" if "METHOD:CANCEL" in message.ics else "REQUEST"
                 email.attach_alternative(message.ics, f"text/calendar; method={method}")
                 email.attach("invite.ics", message.ics, "application/ics")

@@ -29,7 +29,7 @@ class ProjectDoc:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ProjectDoc":
-        """A project from a dataset record (the format of shared/matching/dev.json)."""
+        """A project from a dataset record (the format of tests/data/matching_dev.json)."""
         return cls(
             id=str(data["id"]), title_zh=data.get("title_zh"), title_en=data.get("title_en"),
             summary_zh=data.get("summary_zh"), summary_en=data.get("summary_en"),

@@ -1,4 +1,4 @@
-"""Offline evaluation of the engine on a labelled dataset (format of shared/matching/dev.json).
+"""Offline evaluation of the engine on a labelled dataset (format of tests/data/matching_dev.json).
 
 For every need all projects are ranked; then, averaged over needs (README there):
 MRR = 1 / rank of the first relevant project; P@5 = relevant among the first five / 5;

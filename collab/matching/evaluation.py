@@ -1,4 +1,4 @@
-"""`flask match-eval`: load a dataset (shared/matching/dev.json format) into a throw-away
+"""`flask match-eval`: load a dataset (tests/data/matching_dev.json format) into a throw-away
 in-memory database through the real models, rank every project for every need with the
 real engine and store, and score the ranking against the dataset's judgements."""
 from __future__ import annotations

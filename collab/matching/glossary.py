@@ -1,7 +1,7 @@
 """The bilingual glossary: concepts with their Chinese and English surface forms.
 
 Finding a concept in a text turns 石墨烯 and "graphene" into the same token, which is
-what lets a Chinese-only need find an English-only project (STACK.md: cross-language
+what lets a Chinese-only need find an English-only project (docs/STACK.md: cross-language
 precision 0.86 with a glossary, chance without). Concepts come from ``glossary.json``
 (curated domain terms) merged with the keyword lists of the sector taxonomy.
 

@@ -1,6 +1,6 @@
 """The matching engine's side of ``collab.text``: its stemmer, stopwords and integer keys.
 
-Chinese is cut into character bigrams, optionally unigrams too (STACK.md: as good as
+Chinese is cut into character bigrams, optionally unigrams too (docs/STACK.md: as good as
 jieba for ranking, with nothing to install); English into lower-cased words reduced by a
 light stemmer, so that "dryers" and "dryer", "irrigated" and "irrigate" meet. The same
 functions prepare the glossary's surface forms, so both sides are cut alike.

@@ -1,5 +1,5 @@
 """Bookings: request, confirm, decline, cancel, reschedule, close, feedback, notes,
-and the reminders. No double booking, ever (DESIGN.md §2):
+and the reminders. No double booking, ever (docs/DESIGN.md §2):
 
 * the mentor's row is locked before the overlap check (``SELECT … FOR UPDATE`` on
   PostgreSQL; on SQLite every write transaction already holds the database's write lock

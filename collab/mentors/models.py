@@ -1,4 +1,4 @@
-"""Mentors and their bookings: profiles, availability rules and bookings (DESIGN.md §2, §4).
+"""Mentors and their bookings: profiles, availability rules and bookings (docs/DESIGN.md §2, §4).
 
 Slots are never stored: they are computed from the rules here and the live bookings.
 """

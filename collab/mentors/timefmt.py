@@ -1,4 +1,4 @@
-"""Times shown right (DESIGN.md §4): in the viewer's zone, named the way people here
+"""Times shown right (docs/DESIGN.md §4): in the viewer's zone, named the way people here
 say it, with Beijing time beside it whenever the viewer's clock is not at UTC+8.
 
 ``10:00 Tashkent time (15:00 Beijing time)`` / ``10:00 新疆时间（北京时间 12:00）``.

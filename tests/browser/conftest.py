@@ -17,7 +17,7 @@ Browser tests live in this folder and get, from here:
 - ``new_page(locale=..., timezone_id=...)`` — more pages (other browser settings,
   a second user) under the same watch.
 
-Chromium is Debian's (STACK.md: Playwright downloads no browser here). Without it the
+Chromium is Debian's (docs/STACK.md: Playwright downloads no browser here). Without it the
 tests skip with the reason shown; with ``COLLAB_REQUIRE_BROWSER=1`` they fail instead,
 so CI cannot pass by skipping.
 """

@@ -13,7 +13,7 @@ PASSWORD = "secret-pass-1"
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
-    # STACK.md: scrypt costs ~100 ms per check; tests use a cheap method.
+    # docs/STACK.md: scrypt costs ~100 ms per check; tests use a cheap method.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "WTF_CSRF_ENABLED": False,
     "LOG_LEVEL": "WARNING",
