@@ -214,3 +214,29 @@ def test_only_the_unit_of_work_commits():
     faked = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
              if "test_request_context" in path.read_text(encoding="utf-8")]
     assert faked == []
+
+
+# One wiring test per route of every kind: the owner reaches each page and action.
+WIRING = {  # endpoint -> (method, expected status for the owner of a draft)
+    "listing": ("GET", 200), "create": ("GET", 200), "detail": ("GET", 200), "edit": ("GET", 200),
+    "submit": ("POST", 302), "transition": ("POST", 302), "delete": ("POST", 302),
+}
+
+
+@pytest.mark.parametrize("kind_name", list(KINDS))
+def test_every_route_of_a_kind_is_wired(app, client, create_user, login, make_project, make_need, kind_name):
+    kind = KINDS[kind_name]
+    owner = create_user(role="center" if kind_name == "project" else "enterprise")
+    item = (make_project if kind_name == "project" else make_need)(owner)
+    login(owner)
+    rules = {rule.endpoint.split(".", 1)[1]: rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith(f"{kind.plural}.")}
+    assert set(WIRING) <= set(rules), set(WIRING) - set(rules)
+    for endpoint, (method, expected) in WIRING.items():
+        url = rules[endpoint].rule.replace("<lang:lang>", "en").replace(f"<int:{kind.id_arg}>", str(item.id))
+        data = {"to": "withdraw"} if endpoint == "transition" else {}
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == expected, (endpoint, response.status_code)
+    api = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    assert {f"api.list_{kind.plural}", f"api.create_{kind.name}", f"api.get_{kind.name}", f"api.patch_{kind.name}",
+            f"api.delete_{kind.name}", f"api.submit_{kind.name}", f"api.transition_{kind.name}"} <= api
