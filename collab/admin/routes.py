@@ -10,7 +10,6 @@ from ..auth import membership
 from ..auth.models import User
 from ..auth.sessions import admin_required
 from ..extensions import db
-from ..i18n import timezone_choices
 from ..mail.models import OutboxMessage
 from ..orgs import services as org_services
 from ..orgs.forms import OrganisationForm
@@ -81,7 +80,6 @@ def edit_organisation(org_id: int):
 
 def _edit_organisation(org: Organisation):
     form = OrganisationForm(obj=org)
-    form.timezone.choices = timezone_choices()
     if request.method == "GET" and not org.timezone:
         form.timezone.data = "Asia/Urumqi"
     if form.validate_on_submit():

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db, limiter
-from ..i18n import localized_text, timezone_choices
+from ..forms import select_choices
+from ..i18n import localized_text
 from ..unit_of_work import rollback
 from ..orgs.models import Organisation
 from .membership import notify_admins_of_membership
@@ -82,8 +83,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    form.organisation.choices = _organisation_choices()
-    form.timezone.choices = timezone_choices()
+    form.organisation.choices = select_choices(_organisation_choices())
     if request.method == "GET":
         form.locale.data = request.view_args.get("lang") if request.view_args else None
     if form.validate_on_submit():
@@ -121,7 +121,6 @@ def register():
 def profile():
     """Edit display name, language and time zone; list API tokens."""
     form = ProfileForm(obj=current_user)
-    form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         services.update_profile(current_user, display_name=form.display_name.data,
                                 locale=form.locale.data, timezone=form.timezone.data)

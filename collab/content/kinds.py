@@ -185,14 +185,15 @@ def register(kind_class: type[ItemKind]) -> ItemKind:
 
 
 def kind_named(name: str) -> ItemKind:
-    if not KINDS:
+    if name not in KINDS:
         _load_kinds()
     return KINDS[name]
 
 
 def _load_kinds() -> None:
     # The kinds register themselves when collab.models (every feature's models and
-    # kinds) is imported, which create_app does; code used without an app loads it here.
+    # kinds) is imported, which create_app does; code used without an app (or after
+    # importing a single kind's module) loads them all here.
     import importlib
 
     importlib.import_module("collab.models")
@@ -203,6 +204,5 @@ def kind_of(item) -> ItemKind:
 
 
 def all_kinds() -> Iterable[ItemKind]:
-    if not KINDS:
-        _load_kinds()
+    _load_kinds()
     return KINDS.values()

@@ -19,12 +19,6 @@ from .models import Introduction
 bp = Blueprint("matching", __name__, url_prefix="/<lang:lang>")
 
 
-def _decline_form() -> DeclineForm:
-    form = DeclineForm()
-    form.reason.choices = [("", _("— choose a reason —")), *introductions.DECLINE_LABELS.items()]
-    return form
-
-
 @bp.post("/introductions")
 @login_required
 def express_interest():
@@ -68,7 +62,7 @@ def introduction(intro_id: int):
     return render_template(
         "matching/introduction.html", intro=intro, history=introductions.history(intro),
         my_side=my_side, is_responder=my_side == responder, action_form=ActionForm(),
-        decline_form=_decline_form(),
+        decline_form=DeclineForm(),
         contacts_visible=intro.status in ("accepted", "meeting_held", "agreement_signed"),
     )
 
@@ -80,7 +74,7 @@ def introduction_action(intro_id: int, action: str):
     intro = _visible(intro_id)
     if action not in introductions.ACTIONS:
         abort(404)
-    form = _decline_form() if action == "decline" else ActionForm()
+    form = DeclineForm() if action == "decline" else ActionForm()
     if form.validate_on_submit():
         attempt(lambda: introductions.act(intro, action, current_user,
                                           reason=getattr(form, "reason", None) and form.reason.data,

@@ -13,6 +13,7 @@ from ..auth.sessions import admin_required
 from ..db import paginate, utcnow
 from ..errors import ServiceError, attempt
 from ..extensions import db
+from ..forms import select_choices
 from ..i18n import timezone_choices
 from ..unit_of_work import rollback
 from . import bookings as booking_services
@@ -144,8 +145,8 @@ def book(mentor_id: int):
         abort(403)
     form = BookingForm(request.form if request.method == "POST" else None,
                        start=request.args.get("start"), minutes=request.args.get("minutes"))
-    form.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in mentor.language_list]
-    form.mode.choices = [(code, MODE_LABELS[code]) for code in mentor.modes]
+    form.language.choices = select_choices((code, LANGUAGE_LABELS.get(code, code)) for code in mentor.language_list)
+    form.mode.choices = select_choices((code, MODE_LABELS[code]) for code in mentor.modes)
     if request.method == "GET" and current_user.locale in mentor.language_list:
         form.language.data = current_user.locale
     start = parse_instant(form.start.data)
@@ -182,9 +183,9 @@ def my_profile():
 
     form = MentorProfileForm(obj=profile if request.method == "GET" else None)
     orgs = services.organisation_choices()
-    form.organisation_id.choices = [(0, _("None"))] + [(o.id, _org_name(o)) for o in orgs]
-    form.base_id.choices = [(0, _("None"))] + [(o.id, _org_name(o)) for o in services.base_choices()]
-    form.sectors.choices = [(s.code, s.zh if _is_zh() else s.en) for s in list_sectors()]
+    form.organisation_id.choices = select_choices([(0, _("None"))] + [(o.id, _org_name(o)) for o in orgs])
+    form.base_id.choices = select_choices([(0, _("None"))] + [(o.id, _org_name(o)) for o in services.base_choices()])
+    form.sectors.choices = select_choices((s.code, s.zh if _is_zh() else s.en) for s in list_sectors())
     if request.method == "GET":
         form.sectors.data = [s.code for s in profile.sectors]
         form.languages.data = profile.language_list
@@ -221,7 +222,6 @@ def availability():
     """Weekly windows, rules, and the list of exceptions (extra windows, blocked dates)."""
     profile = _own_profile()
     form = AvailabilityForm(obj=profile if request.method == "GET" else None)
-    form.timezone.choices = timezone_choices()
     if request.method == "GET":
         for day in range(7):
             getattr(form, f"day_{day}").data = ", ".join(
@@ -258,7 +258,6 @@ def add_exception():
         flash(_("The exception is saved."), "success")
         return redirect(url_for("mentors.availability"))
     availability_form = AvailabilityForm(obj=profile)
-    availability_form.timezone.choices = timezone_choices()
     for day in range(7):
         getattr(availability_form, f"day_{day}").data = ", ".join(
             f"{clock(w.start_minute)}-{clock(w.end_minute)}" for w in profile.windows if w.weekday == day)
