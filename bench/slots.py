@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
+
+from bench import timed
 
 TARGET_DIRECTORY_MS = 100.0
 TARGET_MONTH_MS = 10.0
@@ -79,15 +79,6 @@ def build(app, n_mentors: int, n_bookings: int, days: int, seed: int = 5) -> Non
     db.session.execute(insert(Booking), rows)
     db.session.commit()
     print(f"built {len(profiles)} mentors, {len(windows)} windows, {len(rows)} live bookings", flush=True)
-
-
-def timed(function, runs: int) -> tuple[float, object]:
-    samples, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), result
 
 
 def main() -> int:

@@ -1,0 +1,1 @@
+"""Matchmaking events (对接会, 路演, talent days, trainings)."""
