@@ -87,7 +87,6 @@ class ItemKind:
     sorts: ClassVar[dict[str, Callable[[], tuple]]]  # "newest" first; callables give order_by clauses
     filters: ClassVar[tuple[Filter, ...]] = ()
     form: ClassVar[type]
-    form_fields: ClassVar[tuple[str, ...]]
     json_fields: ClassVar[tuple[str, ...]]
     new_item_defaults: ClassVar[dict] = {}
     # Translated refusals (lazy strings), per kind because they name it.

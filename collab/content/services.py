@@ -41,10 +41,6 @@ def allowed_transitions(item, user) -> list[str]:
             if item.status in t.sources and parties & t.parties]
 
 
-def may_create(kind: ItemKind, user) -> bool:
-    return kind.may_create(user)
-
-
 # --- writing -----------------------------------------------------------------------------
 
 def _apply(kind: ItemKind, item, data: dict) -> None:

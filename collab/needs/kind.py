@@ -54,7 +54,6 @@ class NeedKind(ItemKind):
         Filter("location", lambda v: Need.location == v, XINJIANG_LOCATIONS),
     )
     form = NeedForm
-    form_fields = NeedForm.FIELDS
     json_fields = ("kind", "title_zh", "title_en", "description_zh", "description_en", "budget_min_cny",
                    "budget_max_cny", "location", "deadline", "visibility")
     messages = {

@@ -43,7 +43,6 @@ class ProjectKind(ItemKind):
         Filter("city", lambda v: Project.city == v),
     )
     form = ProjectForm
-    form_fields = ProjectForm.FIELDS
     json_fields = ("title_zh", "title_en", "summary_zh", "summary_en", "stage", "direction",
                    "funding_sought_cny", "team_size", "ip_status", "seeks", "city")
     new_item_defaults = {"seeks": []}

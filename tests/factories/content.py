@@ -26,50 +26,40 @@ def make_admin(create_user):
     return get
 
 
+def _item_factory(kind_name: str, data, paths, make_admin):
+    """make(owner, status="draft", **fields) -> an item of the kind, committed, its history walked."""
+    from collab.content import services
+    from collab.content.kinds import kind_named
+
+    def make(owner, status="draft", **fields):
+        item = services.create_item(kind_named(kind_name), owner, data(**fields))
+        walk(item, paths[status], owner, make_admin() if paths[status] else None)
+        db.session.commit()
+        return item
+
+    return make
+
+
 @pytest.fixture
 def make_project(app, make_admin):
     """make_project(owner, status="draft", **fields) -> Project, committed."""
-    from collab.content import services
-    from collab.projects.kind import PROJECTS
-
-    def make(owner, status="draft", **fields):
-        project = services.create_item(PROJECTS, owner, project_data(**fields))
-        walk(project, PROJECT_PATHS[status], owner, make_admin() if PROJECT_PATHS[status] else None)
-        db.session.commit()
-        return project
-
-    return make
+    return _item_factory("project", project_data, PROJECT_PATHS, make_admin)
 
 
 @pytest.fixture
 def make_need(app, make_admin):
     """make_need(owner, status="draft", **fields) -> Need, committed."""
-    from collab.content import services
-    from collab.needs.kind import NEEDS
-
-    def make(owner, status="draft", **fields):
-        need = services.create_item(NEEDS, owner, need_data(**fields))
-        walk(need, NEED_PATHS[status], owner, make_admin() if NEED_PATHS[status] else None)
-        db.session.commit()
-        return need
-
-    return make
+    return _item_factory("need", need_data, NEED_PATHS, make_admin)
 
 
 @pytest.fixture
-def act_as(create_user, login, client):
+def act_as(as_role, login):
     """act_as(role, owner) -> the user now logged in (None for a visitor); "owner" logs in ``owner``."""
 
     def become(role, owner=None):
-        if role == "visitor":
-            return None
         if role == "owner":
-            user = owner
-        elif role == "pending":
-            user = create_user(role="enterprise", approved=False)
-        else:
-            user = create_user(role=role)
-        login(user)
-        return user
+            login(owner)
+            return owner
+        return as_role(role)
 
     return become
