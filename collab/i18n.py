@@ -193,6 +193,20 @@ def fmt_datetime(value: datetime | None, format: str = "medium") -> str:
                                        locale=get_locale())
 
 
+def fmt_in_zone(value: datetime | None, tz: str, format: str = "medium") -> str:
+    """A date and time in the zone ``tz`` (an event's own zone shown beside the viewer's)."""
+    with force_timezone(tz):
+        return fmt_datetime(value, format)
+
+
+def fmt_time(value: datetime | None, tz: str | None = None) -> str:
+    """The time of day (10:00) in ``tz`` or ``current_timezone()``."""
+    if not value:
+        return ""
+    zone = zoneinfo.ZoneInfo(tz or current_timezone())
+    return babel_dates.format_time(value.astimezone(zone), "HH:mm", locale=get_locale())
+
+
 def fmt_date(value, format: str = "medium") -> str:
     """A date; an instant (naive: UTC) as its date in ``current_timezone()``."""
     if not value:
@@ -244,11 +258,11 @@ def configure_i18n(app) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale, get_timezone=get_timezone, current_timezone=current_timezone,
         current_lang=current_lang, localized=localized,
-        localized_text=localized_text, zone_label=zone_label,
+        localized_text=localized_text, zone_label=zone_label, in_zone=fmt_in_zone, time_in=fmt_time,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
     app.jinja_env.filters.update(
-        datetime=fmt_datetime, date=fmt_date, number=fmt_number, money=fmt_money,
+        datetime=fmt_datetime, date=fmt_date, number=fmt_number, money=fmt_money, time=fmt_time,
     )
 
 

@@ -34,6 +34,12 @@ def booking_reminders_job() -> int:
     return send_due_reminders()
 
 
+def event_reminders_job() -> int:
+    from .events.services import send_due_reminders
+
+    return send_due_reminders()
+
+
 def refresh_matches_job() -> dict:
     from .matching.store import refresh_all
 
@@ -54,6 +60,7 @@ JOBS: dict[str, tuple[Callable[[], object], str | int, bool]] = {
     # Hourly scan; each user gets at most one digest per ISO week (see matching/digest.py).
     "weekly_digest": (weekly_digest_job, 3600, False),
     "booking_reminders": (booking_reminders_job, 60, True),  # 24 h and 1 h before confirmed sessions
+    "event_reminders": (event_reminders_job, 300, True),  # the day before an event, once per registrant
 }
 
 

@@ -10,5 +10,7 @@ from .notifications.models import Notification  # noqa: F401
 from .projects.models import Project, ProjectAttachment  # noqa: F401
 from .mentors.models import Booking, MentorException, MentorProfile, MentorWindow  # noqa: F401
 from .matching.models import DigestSend, Introduction, Match, MatchPreference  # noqa: F401
+from .events.models import Event, Meeting, Registration, Wish  # noqa: F401
 from .projects.kind import PROJECTS  # noqa: F401,E402
 from .needs.kind import NEEDS  # noqa: F401,E402
+from .events.kind import EVENTS  # noqa: F401,E402

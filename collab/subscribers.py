@@ -13,6 +13,8 @@ def connect_subscribers() -> None:
     from .auth.routes import profile_context_providers
     from .content.routes import detail_context_providers
     from .content.signals import item_changed
+    from .events import services as events
+    from .events.notices import event_message
     from .matching import store as matches
     from .matching.digest import digest_settings
     from .matching.notices import introduction_message
@@ -24,10 +26,11 @@ def connect_subscribers() -> None:
     # Order matters only for reading: the index and the stored matches first, then the
     # people told about the change, then the audit trail.
     for receiver in (search_index.on_item_changed, matches.on_item_changed, notifications.on_item_changed,
-                     audit.on_item_changed):
+                     events.on_item_changed, audit.on_item_changed):
         item_changed.connect(receiver)
     if recommendations not in detail_context_providers:
         detail_context_providers.append(recommendations)
     RENDERERS["introduction_"] = introduction_message
+    RENDERERS["event_"] = event_message
     if digest_settings not in profile_context_providers:
         profile_context_providers.append(digest_settings)

@@ -56,6 +56,7 @@ def setup_templates(app) -> None:
     from .matching.introductions import DECLINE_LABELS
     from .content.labels import REVIEW_REASONS
     from .notifications.messages import link as notification_link, message as notification_message
+    from .events import labels as event_labels
     from .orgs import labels as org_labels
 
     app.jinja_env.globals.update(
@@ -70,7 +71,8 @@ def setup_templates(app) -> None:
             need_kind=content_labels.NEED_KIND_LABELS, visibility=content_labels.VISIBILITY_LABELS,
             location=content_labels.LOCATION_LABELS, review_reason=REVIEW_REASONS,
             match_rule=matching_labels.RULE_LABELS, intro_status=matching_labels.INTRO_STATUS_LABELS,
-            decline_reason=DECLINE_LABELS,
+            decline_reason=DECLINE_LABELS, event_type=event_labels.EVENT_TYPE_LABELS,
+            registration=event_labels.REGISTRATION_LABELS, when=event_labels.WHEN_LABELS,
         ),
         sector_name=sector_name,
         notification_message=notification_message, notification_link=notification_link,

@@ -168,3 +168,33 @@ with io.BytesIO() as _buffer:
     with zipfile.ZipFile(_buffer, "w") as _archive:
         _archive.writestr("notes.txt", "not an office document")
     PLAIN_ZIP = _buffer.getvalue()
+
+
+EVENT_PATHS = {
+    "draft": (),
+    "published": ("published",),
+    "cancelled": ("published", "cancelled"),
+    "held": ("published", "held"),
+}
+
+
+def event_data(**fields) -> dict:
+    """Valid service data for an event a week ahead, 09:00–17:00 Xinjiang time (UTC+6)."""
+    from datetime import datetime, timezone
+
+    from collab.db import utcnow
+
+    day = (utcnow() + timedelta(days=7)).date()
+    start = datetime(day.year, day.month, day.day, 3, 0, tzinfo=timezone.utc)
+    data = {
+        "type": "matchmaking", "title_zh": "新疆—大连科技成果对接会", "title_en": "Xinjiang–Dalian technology matching day",
+        "description_zh": "大连离岸孵化项目与新疆企业需求一对一洽谈。",
+        "description_en": "One-to-one talks between Dalian offshore projects and Xinjiang enterprises' needs.",
+        "timezone": "Asia/Urumqi", "starts_at": start, "ends_at": start + timedelta(hours=8),
+        "registration_deadline": start - timedelta(hours=12), "place_zh": "乌鲁木齐高新区创业大厦",
+        "place_en": "Ürümqi High-tech Zone Innovation Tower", "online_url": None, "capacity": 30,
+        "meeting_minutes": 20, "tables": 10, "featured_project_ids": [], "featured_need_ids": [],
+        "sectors": [],
+    }
+    data.update(fields)
+    return data

@@ -287,8 +287,9 @@ def list_reviews():
     if not current_user.is_admin:
         raise ApiError(403)
     page, per_page = page_args()
-    kind = _choice_arg("kind", tuple(KINDS))
-    models = [KINDS[kind].model] if kind else [k.model for k in all_kinds()]
+    reviewed = tuple(k.name for k in all_kinds() if k.reviewed)
+    kind = _choice_arg("kind", reviewed)
+    models = [KINDS[kind].model] if kind else [KINDS[k].model for k in reviewed]
     pending = {model: model.status == "pending_review" for model in models}
     counts = {model: db.session.scalar(select(func.count()).select_from(model).where(where))
               for model, where in pending.items()}
@@ -313,6 +314,8 @@ def review(kind: str, item_id: int):
     if not current_user.is_admin:
         raise ApiError(403)
     item_kind = KINDS.get(kind)
+    if item_kind is not None and not item_kind.reviewed:
+        item_kind = None
     item = db.session.get(item_kind.model, item_id) if item_kind else None
     if item is None or item.status == "draft":
         raise ApiError(404)
@@ -355,7 +358,7 @@ def search():
     if not query_tokens(q):  # punctuation only: nothing can match, and nothing should be listed
         return listing([], page, per_page, 0)
     # One query pages through every kind together; the page's items are then loaded by id.
-    kinds = list(all_kinds())
+    kinds = [kind for kind in all_kinds() if kind.searchable_fields]  # the kinds in the search index
     parts = [content.listing_query(kind, current_user, q=q).order_by(None).with_only_columns(
                  literal(kind.name).label("type"), kind.model.id.label("id"), kind.model.published_at.label("at"))
              for kind in kinds]

@@ -89,6 +89,10 @@ class ItemKind:
     form: ClassVar[type]
     json_fields: ClassVar[tuple[str, ...]]
     new_item_defaults: ClassVar[dict] = {}
+    # Reviewed kinds go through an admin's review before they are public, and an edit of a
+    # live item goes back to it; an unreviewed kind (events) is published by its owners.
+    reviewed: ClassVar[bool] = True
+    submit_step: ClassVar[str] = "submit"   # the step "save and submit" (or "save and publish") makes
     # Translated refusals (lazy strings), per kind because they name it.
     messages: ClassVar[dict[str, Any]]
 
@@ -102,12 +106,21 @@ class ItemKind:
 
     # --- hooks ---------------------------------------------------------------------
 
+    def owns(self, item, user) -> bool:
+        """Whether ``user`` acts as the item's owner (edits it, makes the owner's steps)."""
+        return bool(user is not None and getattr(user, "is_authenticated", False) and item.owner_id == user.id)
+
     def may_create(self, user) -> bool:
         return bool(user is not None and user.is_authenticated
                     and (user.is_admin or user.has_role(*self.create_roles)))
 
-    def validate(self, data: dict) -> None:
-        """Rules across fields that a service must hold whatever the caller (a form or not)."""
+    def validate(self, data: dict, *, item=None, actor=None) -> None:
+        """Rules across fields that a service must hold whatever the caller (a form or not);
+        ``item`` is None for a new item."""
+
+    def before_transition(self, item, name: str, actor) -> None:
+        """Refuse a legal step that the item's own data rules out now (e.g. holding an
+        event before it began)."""
 
     def before_submit(self, item) -> None:
         """Refuse a submission that cannot be reviewed (e.g. a deadline already passed)."""
@@ -129,6 +142,12 @@ class ItemKind:
     def listing_clause(self, viewer):
         """Extra condition on listings beyond the listed statuses (None: nothing more)."""
         return None
+
+    def search(self, statement, q: str):
+        """Restrict a listing to items matching ``q``: the bilingual search index."""
+        from ..search.index import filter_by_query
+
+        return filter_by_query(statement, self.model, q)
 
     def organisation_clause(self, organisation_key: str):
         from ..orgs.models import Organisation

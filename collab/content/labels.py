@@ -15,6 +15,8 @@ STATUS_LABELS = {
     "fulfilled": _l("Fulfilled"),
     "withdrawn": _l("Withdrawn"),
     "expired": _l("Expired"),
+    "cancelled": _l("Cancelled"),
+    "held": _l("Held"),
 }
 
 TRANSITION_LABELS = {
@@ -31,6 +33,9 @@ TRANSITION_LABELS = {
     "fulfilled": _l("Mark as fulfilled"),
     "withdrawn": _l("Withdraw"),
     "expired": _l("Expire"),
+    "publish": _l("Publish"),
+    "cancel": _l("Cancel the event"),
+    "held": _l("Mark as held"),
 }
 
 STAGE_LABELS = {

@@ -11,7 +11,7 @@ from .kinds import all_kinds
 
 def queue(limit: int = 100) -> dict[str, list]:
     """Pending items of every kind, oldest submission first."""
-    return {kind.name: services.pending_review(kind, limit) for kind in all_kinds()}
+    return {kind.name: services.pending_review(kind, limit) for kind in all_kinds() if kind.reviewed}
 
 
 def decide(item, decision: str, admin, *, reason_code: str | None = None, note: str | None = None) -> None:

@@ -21,7 +21,8 @@ from .signals import item_was
 
 
 def is_owner(item, user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and item.owner_id == user.id)
+    """Whether ``user`` acts as the item's owner (its kind decides: events have organisers)."""
+    return kind_of(item).owns(item, user)
 
 
 def party_of(item, user) -> set[str]:
@@ -43,15 +44,23 @@ def allowed_transitions(item, user) -> list[str]:
 
 # --- writing -----------------------------------------------------------------------------
 
-def _apply(kind: ItemKind, item, data: dict) -> None:
-    kind.validate(data)
+def _apply(kind: ItemKind, item, data: dict, actor, new: bool = False) -> set[str]:
+    """Write ``data`` on ``item``; the names of the fields whose value changed."""
+    kind.validate(data, item=None if new else item, actor=actor)
+    changed = set()
     for field, value in data.items():
         if field == "sectors":
+            before = item.sector_codes if not new else []
             item.sectors = sectors_by_code(value)
-        elif field in kind.text_fields:
-            setattr(item, field, value or None)
-        else:
-            setattr(item, field, value)
+            if item.sector_codes != before:
+                changed.add(field)
+            continue
+        if field in kind.text_fields:
+            value = value or None
+        if new or getattr(item, field) != value:
+            changed.add(field)
+        setattr(item, field, value)
+    return changed
 
 
 def create_item(kind: ItemKind, owner, data: dict):
@@ -60,8 +69,9 @@ def create_item(kind: ItemKind, owner, data: dict):
         raise NotAllowed(kind.messages["create_refused"])
     item = kind.model(owner_id=owner.id, organisation_id=owner.organisation_id, status="draft",
                       **kind.new_item_defaults)
+    with db.session.no_autoflush:  # the kind's checks query; the new row is flushed once complete
+        _apply(kind, item, data, owner, new=True)
     db.session.add(item)
-    _apply(kind, item, data)
     db.session.flush()
     record_change(item, "draft", owner)
     item_was(kind, item, "created", owner)
@@ -75,20 +85,22 @@ def update_item(item, data: dict, actor):
         raise NotAllowed(kind.messages["edit_refused"])
     if item.status not in kind.editable:
         raise WrongState(kind.messages["not_editable"])
-    _apply(kind, item, data)
-    if item.status in kind.live:
+    changed = _apply(kind, item, data, actor)
+    if item.status in kind.live and kind.reviewed:
         send_back_to_review(item, actor)
     db.session.flush()
-    item_was(kind, item, "edited", actor)
+    item_was(kind, item, "edited", actor, changed=changed)
     return item
 
 
 def submit_item(item, actor) -> None:
-    """Draft (or rejected) → pending review; only approved members publish."""
+    """Draft (or rejected) → pending review (or, for an unreviewed kind, published); only
+    approved members publish."""
+    kind = kind_of(item)
     if is_owner(item, actor) and not actor.can_publish:
         raise NotAllowed(_l("Your membership must be approved before you can publish."))
-    kind_of(item).before_submit(item)
-    apply_transition(item, "submit", actor)
+    kind.before_submit(item)
+    apply_transition(item, kind.submit_step, actor)
 
 
 def delete_draft(item, actor) -> None:
@@ -119,7 +131,8 @@ def transition_item(item, name: str, actor, note: str | None = None) -> StatusCh
 def apply_transition(item, name: str, actor, *, note: str | None = None, reason_code: str | None = None,
                      system: bool = False) -> StatusChange:
     """Move ``item`` along a legal transition and record who, when and why."""
-    transition = kind_of(item).transitions.get(name)
+    kind = kind_of(item)
+    transition = kind.transitions.get(name)
     if transition is None:
         raise WrongState(_l("This status change is not possible."), code="invalid_transition")
     parties = {"system"} if system else party_of(item, actor)
@@ -127,6 +140,8 @@ def apply_transition(item, name: str, actor, *, note: str | None = None, reason_
         raise NotAllowed(_l("You are not allowed to make this change."))
     if item.status not in transition.sources:
         raise WrongState(_l("This status change is not possible from the current status."), code="invalid_transition")
+    if not system:
+        kind.before_transition(item, name, actor)
     target = transition.target
     if name == "approve" and item.review_return_status:
         target = item.review_return_status  # an approved edit returns where it was
@@ -187,8 +202,6 @@ def listing_query(kind: ItemKind, viewer, /, *, q: str | None = None, sort: str 
                   sector: str | None = None, organisation: str | None = None, **filters):
     """The select behind a listing: listed (or one public) status, filters, search, sort.
     (``kind`` and ``viewer`` are positional only: a kind may have a filter named "kind".)"""
-    from ..search.index import filter_by_query
-
     model = kind.model
     statement = select(model)
     extra = kind.listing_clause(viewer)
@@ -210,7 +223,7 @@ def listing_query(kind: ItemKind, viewer, /, *, q: str | None = None, sort: str 
         if value:
             statement = statement.where(by_name[name].clause(value))
     if q:
-        statement = filter_by_query(statement, model, q)
+        statement = kind.search(statement, q)
     order = kind.sorts.get(sort) or kind.sorts["newest"]
     return statement.order_by(*order())
 

@@ -7,7 +7,8 @@ Receivers are called inside the transaction of the change, after it was flushed,
 ``receiver(kind, item=…, event=…, actor=…, change=…, transition=…)``:
 - ``event``: "created" | "edited" | "status" | "deleted";
 - ``change``: the ``StatusChange`` of a "status" event (``from_status`` None at creation);
-- ``transition``: the transition's name when the change went through one ("approve", …).
+- ``transition``: the transition's name when the change went through one ("approve", …);
+- ``changed``: for "edited", the names of the fields whose value changed.
 """
 from __future__ import annotations
 
@@ -18,5 +19,7 @@ _signals = Namespace()
 item_changed = _signals.signal("item-changed")
 
 
-def item_was(kind, item, event: str, actor=None, change=None, transition: str | None = None) -> None:
-    item_changed.send(kind, item=item, event=event, actor=actor, change=change, transition=transition)
+def item_was(kind, item, event: str, actor=None, change=None, transition: str | None = None,
+             changed: set[str] | None = None) -> None:
+    item_changed.send(kind, item=item, event=event, actor=actor, change=change, transition=transition,
+                      changed=changed or set())

@@ -32,7 +32,9 @@ def require_owner(item) -> None:
     """404 when ``item`` is absent, 403 when the viewer is not its owner."""
     if item is None:
         abort(404)
-    if not (current_user.is_authenticated and item.owner_id == current_user.id):
+    from .services import is_owner
+
+    if not is_owner(item, current_user):
         abort(403)
 
 

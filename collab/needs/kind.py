@@ -75,7 +75,7 @@ class NeedKind(ItemKind):
         "delete_refused": _l("Only the owner deletes this need."),
     }
 
-    def validate(self, data: dict) -> None:
+    def validate(self, data: dict, *, item=None, actor=None) -> None:
         low, high = data.get("budget_min_cny"), data.get("budget_max_cny")
         if low is not None and high is not None and low > high:
             raise ServiceError(_l("The upper budget must not be below the lower one."), "budget_max_cny")

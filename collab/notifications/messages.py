@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..content.labels import REVIEW_REASONS, status_label
 
 
-ITEM_LABELS = {"project": _l("project"), "need": _l("need")}
+ITEM_LABELS = {"project": _l("project"), "need": _l("need"), "event": _l("event")}
 
 # Other features' kinds of notification, by the prefix of their kind ("introduction_"):
 # prefix -> render(kind, params). collab/subscribers.py registers them, so this module
@@ -60,6 +60,8 @@ def link(notification, external: bool = False) -> str | None:
         return build("projects.detail", project_id=p["item_id"])
     if p.get("item_type") == "need" and p.get("item_id"):
         return build("needs.detail", need_id=p["item_id"])
+    if p.get("item_type") == "event" and p.get("item_id"):
+        return build("events.agenda" if notification.kind == "event_agenda" else "events.detail", event_id=p["item_id"])
     if p.get("item_type") == "introduction" and p.get("item_id"):
         return build("matching.introduction", intro_id=p["item_id"])
     return None

@@ -9,8 +9,10 @@ from ..extensions import db
 from .models import Notification
 
 
-def notify(user, kind: str, *, dedupe_key: str | None = None, email: bool = True, **params) -> Notification | None:
-    """Tell ``user`` about an event; with ``dedupe_key`` a second call does nothing."""
+def notify(user, kind: str, *, dedupe_key: str | None = None, email: bool = True, ics: str | None = None,
+           **params) -> Notification | None:
+    """Tell ``user`` about an event; with ``dedupe_key`` a second call does nothing;
+    ``ics`` (a callable of the recipient's language, or text) joins the e-mail as a calendar."""
     from ..mail.service import send_email
 
     if dedupe_key and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
@@ -19,7 +21,9 @@ def notify(user, kind: str, *, dedupe_key: str | None = None, email: bool = True
     db.session.add(note)
     db.session.flush()
     if email:
-        send_email(user, "notification", notification=note)
+        if callable(ics):
+            ics = ics(user.locale)
+        send_email(user, "notification", notification=note, ics=ics)
     return note
 
 

@@ -32,7 +32,10 @@ def fts_rowid(item_type: str, item_id: int) -> int:
 
 
 def on_item_changed(kind, *, item, event: str, **_details) -> None:
-    """Subscriber of ``content.signals.item_changed``: index what was written, drop what was deleted."""
+    """Subscriber of ``content.signals.item_changed``: index what was written, drop what was deleted
+    (kinds without searchable fields search their own small table instead)."""
+    if not kind.searchable_fields:
+        return
     if event in ("created", "edited"):
         index_item(item, kind.searchable_fields)
     elif event == "deleted":

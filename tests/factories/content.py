@@ -10,7 +10,7 @@ import pytest
 
 from collab.extensions import db
 
-from content_factories import NEED_PATHS, PROJECT_PATHS, _walk as walk, need_data, project_data
+from content_factories import EVENT_PATHS, NEED_PATHS, PROJECT_PATHS, _walk as walk, event_data, need_data, project_data
 
 
 @pytest.fixture
@@ -50,6 +50,33 @@ def make_project(app, make_admin):
 def make_need(app, make_admin):
     """make_need(owner, status="draft", **fields) -> Need, committed."""
     return _item_factory("need", need_data, NEED_PATHS, make_admin)
+
+
+@pytest.fixture
+def make_event(app, make_admin):
+    """make_event(owner, status="published", **fields) -> Event, committed (owner: an admin or
+    the host organisation's staff; the host is the owner's organisation unless given)."""
+    from collab.content import services
+    from collab.content.kinds import kind_named
+
+    def make(owner, status="published", **fields):
+        event = services.create_item(kind_named("event"), owner, event_data(**fields))
+        walk(event, EVENT_PATHS[status], owner, owner)
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def organiser(create_user, create_org):
+    """organiser(kind="xinjiang_base") -> an approved staff member of a new host organisation."""
+
+    def make(kind="xinjiang_base", **user_fields):
+        org = create_org(kind=kind)
+        return create_user(role="center", org=org, **user_fields)
+
+    return make
 
 
 @pytest.fixture
