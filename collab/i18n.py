@@ -207,6 +207,32 @@ def fmt_time(value: datetime | None, tz: str | None = None) -> str:
     return babel_dates.format_time(value.astimezone(zone), "HH:mm", locale=get_locale())
 
 
+def fmt_moment(value: datetime | None, tz: str | None = None) -> str:
+    """A date and a time of day without seconds (“10 Dec 2026, 11:00”) in ``tz`` or the viewer's zone."""
+    if not value:
+        return ""
+    from flask_babel import gettext
+
+    local = value.astimezone(zoneinfo.ZoneInfo(tz or current_timezone()))
+    return gettext("%(date)s, %(time)s", date=babel_dates.format_date(local, "medium", locale=get_locale()),
+                   time=babel_dates.format_time(local, "HH:mm", locale=get_locale()))
+
+
+def fmt_span(start: datetime | None, end: datetime | None, tz: str | None = None) -> str:
+    """From ``start`` to ``end`` in ``tz`` or the viewer's zone, the date once when both fall on
+    the same day (“10 Dec 2026, 11:00–19:00”)."""
+    if not start or not end:
+        return fmt_moment(start or end, tz)
+    from flask_babel import gettext
+
+    zone = zoneinfo.ZoneInfo(tz or current_timezone())
+    if start.astimezone(zone).date() == end.astimezone(zone).date():
+        return gettext("%(date)s, %(start)s–%(end)s",
+                       date=babel_dates.format_date(start.astimezone(zone), "medium", locale=get_locale()),
+                       start=fmt_time(start, tz), end=fmt_time(end, tz))
+    return gettext("%(start)s – %(end)s", start=fmt_moment(start, tz), end=fmt_moment(end, tz))
+
+
 def fmt_date(value, format: str = "medium") -> str:
     """A date; an instant (naive: UTC) as its date in ``current_timezone()``."""
     if not value:
@@ -259,6 +285,7 @@ def configure_i18n(app) -> None:
         get_locale=get_locale, get_timezone=get_timezone, current_timezone=current_timezone,
         current_lang=current_lang, localized=localized,
         localized_text=localized_text, zone_label=zone_label, in_zone=fmt_in_zone, time_in=fmt_time,
+        moment=fmt_moment, span=fmt_span,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
     app.jinja_env.filters.update(

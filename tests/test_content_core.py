@@ -18,11 +18,11 @@ from collab.content.signals import item_changed
 from collab.extensions import db
 from collab.notifications.models import Notification
 
-from content_factories import NEED_PATHS, PROJECT_PATHS
+from content_factories import EVENT_PATHS, NEED_PATHS, PROJECT_PATHS
 
 all_kinds()  # load the registry before the parametrisations read it
 PACKAGE = Path(__file__).resolve().parent.parent / "collab"
-FACTORY_PATHS = {"project": PROJECT_PATHS, "need": NEED_PATHS}
+FACTORY_PATHS = {"project": PROJECT_PATHS, "need": NEED_PATHS, "event": EVENT_PATHS}
 ROLES = ("owner", "admin", "other_member", "visitor")
 
 
@@ -56,21 +56,54 @@ def _request(client, kind: ItemKind, item, name: str):
     return client.post(f"/en/{kind.plural}/{item.id}/transition", data={"to": name, "note": "step"})
 
 
+@pytest.fixture
+def kind_owner(create_user, organiser):
+    """kind_owner(kind_name) -> a user who may create items of the kind (a new one each call)."""
+
+    def make(kind_name: str):
+        if kind_name == "event":
+            return organiser()
+        return create_user(role="center" if kind_name == "project" else "enterprise")
+
+    return make
+
+
+@pytest.fixture
+def make_item(make_project, make_need, make_event):
+    """make_item(kind_name, owner, status, **fields) -> an item of that kind."""
+    makers = {"project": make_project, "need": make_need, "event": make_event}
+
+    def make(kind_name: str, owner, status: str = "draft", **fields):
+        return makers[kind_name](owner, status, **fields)
+
+    return make
+
+
+def _fields_for(kind_name: str, name: str) -> dict:
+    """What a step needs of the item beyond its status: an event is held once it began."""
+    if kind_name == "event" and name == "held":
+        from datetime import timedelta
+
+        from collab.db import utcnow
+
+        start = utcnow() - timedelta(hours=2)
+        return {"starts_at": start, "ends_at": start + timedelta(hours=1), "registration_deadline": start}
+    return {}
+
+
 @pytest.mark.parametrize("kind_name, name, role", list(_steps()))
-def test_the_transition_table_decides_who_may_make_each_step(client, create_user, login, make_admin, make_project,
-                                                             make_need, kind_name, name, role):
+def test_the_transition_table_decides_who_may_make_each_step(client, kind_owner, login, make_admin, make_item,
+                                                             kind_name, name, role):
     kind = KINDS[kind_name]
-    owner_role = "center" if kind_name == "project" else "enterprise"
-    owner = create_user(role=owner_role)
-    make = make_project if kind_name == "project" else make_need
-    item = make(owner, _source(kind, name))
+    owner = kind_owner(kind_name)
+    item = make_item(kind_name, owner, _source(kind, name), **_fields_for(kind_name, name))
     before = (item.status, db.session.scalar(select(func.count(StatusChange.id))))
     if role == "owner":
         login(owner)
     elif role == "admin":
         login(make_admin())
     elif role == "other_member":
-        login(create_user(role=owner_role))
+        login(kind_owner(kind_name))
     response = _request(client, kind, item, name)
     db.session.expire_all()
     changes = db.session.scalar(select(func.count(StatusChange.id)))
@@ -224,10 +257,10 @@ WIRING = {  # endpoint -> (method, expected status for the owner of a draft)
 
 
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_every_route_of_a_kind_is_wired(app, client, create_user, login, make_project, make_need, kind_name):
+def test_every_route_of_a_kind_is_wired(app, client, kind_owner, login, make_item, kind_name):
     kind = KINDS[kind_name]
-    owner = create_user(role="center" if kind_name == "project" else "enterprise")
-    item = (make_project if kind_name == "project" else make_need)(owner)
+    owner = kind_owner(kind_name)
+    item = make_item(kind_name, owner)
     login(owner)
     rules = {rule.endpoint.split(".", 1)[1]: rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith(f"{kind.plural}.")}

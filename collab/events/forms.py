@@ -143,11 +143,17 @@ def host_choices(user) -> list[tuple[int, str]]:
     return [(org.id, localized_text(org, "name")) for org in db.session.scalars(statement.order_by(Organisation.id))]
 
 
+class HostField(SelectField):
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices or ()}:
+            raise ValidationError(_l("Choose the host organisation."))
+
+
 class EventForm(ContentForm):
     type = SelectField(_l("Type of event"), choices=select_choices(EVENT_TYPE_LABELS), validators=[DataRequired()])
     description_zh, description_en = bilingual_text("description", _l("Description (中文)"),
                                                     _l("Description (English)"), DESCRIPTION_REQUIRED)
-    organisation_id = SelectField(_l("Host organisation"), coerce=int,
+    organisation_id = HostField(_l("Host organisation"), coerce=int,
                                   validators=[InputRequired(message=_l("Choose the host organisation."))])
     timezone = SelectField(_l("The event's time zone"), choices=timezone_select_choices, validators=[valid_timezone],
                            default="Asia/Urumqi")

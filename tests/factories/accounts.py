@@ -64,6 +64,9 @@ def login(client):
     """login(user, password=PASSWORD) logs the test client in through the real form."""
 
     def do(user, password=PASSWORD, lang="en"):
+        # Someone signed in already: sign out first, so a test can switch between people.
+        if client.get_cookie(client.application.config.get("SESSION_COOKIE_NAME", "session")) is not None:
+            client.post(f"/{lang}/logout")
         response = client.post(f"/{lang}/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.data[:500]
         return response
