@@ -19,6 +19,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in UTC with ``Z`` (the API's time format)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC; SQLite hands back naive ones, so attach UTC on load."""
 

@@ -135,7 +135,9 @@ def test_every_kind_names_its_statuses_consistently(kind_name):
     assert "newest" in kind.sorts
     for name in ("create_refused", "edit_refused", "not_editable", "delete_refused", "status_updated", "label",
                  "label_plural", "create", "none_found"):
-        assert type(kind.messages[name]).__name__ == "LazyString", name
+        assert name in kind.messages, name
+    for name, message in kind.messages.items():
+        assert type(message).__name__ == "LazyString", name
 
 
 @pytest.mark.parametrize("kind_name", list(KINDS))

@@ -240,6 +240,13 @@ def is_translated(node: ast.AST) -> bool:
         return is_translated(node.args[0])
     if isinstance(node, ast.Attribute) and node.attr == "message":
         return True
+    if isinstance(node, ast.BoolOp):
+        return all(is_translated(value) for value in node.values)
+    # A kind's messages are lazy strings (tests/test_content_core.py checks every one).
+    if ast.unparse(node).startswith("kind.messages["):
+        return True
+    if isinstance(node, ast.Call) and ast.unparse(node.func) == "kind.messages.get":
+        return True
     return ast.unparse(node) in KNOWN_TRANSLATED
 
 

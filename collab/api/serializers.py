@@ -1,13 +1,7 @@
 """JSON shapes of the API (times in UTC with Z; bilingual fields as _zh/_en pairs)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+from ..db import iso  # noqa: F401  (the API's time format, defined beside utcnow)
 
 
 def organisation_json(org) -> dict:

@@ -95,9 +95,9 @@ def content_blueprint(kind: ItemKind) -> Blueprint:
         if item.status == "pending_review":
             flash(_("Saved and sent for review. An administrator will look at it soon."), "success")
         elif item.status in kind.live and not kind.reviewed:
-            flash(kind.messages["saved_live"], "success")
+            flash(str(kind.messages["saved_live"]), "success")
         else:
-            flash(kind.messages.get("saved_draft") or _("Saved as a draft. Preview it below, then submit it for review."),
+            flash(str(kind.messages.get("saved_draft") or _("Saved as a draft. Preview it below, then submit it for review.")),
                   "success")
         return item
 

@@ -176,7 +176,7 @@ class EventKind(ItemKind):
         return event_detail_context(item, viewer)
 
     def to_json(self, item) -> dict:
-        from ..api.serializers import iso
+        from ..db import iso
 
         data = super().to_json(item)
         for name in ("starts_at", "ends_at", "registration_deadline", "schedule_generated_at"):
