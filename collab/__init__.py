@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_login(app)
     configure_security(app)
     configure_templates(app)
+    configure_url_ids(app)
     configure_blueprints(app)
     configure_subscribers(app)
     configure_errors(app)
@@ -87,6 +88,20 @@ def configure_templates(app: Flask) -> None:
     from .templating import setup_templates
 
     setup_templates(app)
+
+
+def configure_url_ids(app: Flask) -> None:
+    """``<int:…>`` in every route takes ids a primary key can hold: a larger number names
+    nothing and is a 404, never a database error."""
+    from werkzeug.routing import IntegerConverter
+
+    from .db import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def configure_blueprints(app: Flask) -> None:

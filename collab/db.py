@@ -14,6 +14,10 @@ from sqlalchemy.types import TypeDecorator
 from .extensions import db
 
 
+# The largest id an INTEGER primary key holds (32 bits on PostgreSQL): a larger one names nothing.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC (tests freeze it with time-machine)."""
     return datetime.now(timezone.utc)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, StringField, TextAreaField
+from wtforms import Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from .i18n import is_valid_timezone, timezone_choices
@@ -53,6 +53,18 @@ def timezone_select_choices() -> list[SelectChoice]:
     """The time-zone options (the network's zones first): a ``choices=`` callable, so the
     labels are translated for each form."""
     return select_choices(timezone_choices())
+
+
+class TimezoneField(SelectField):
+    """An IANA zone picked from the list; ``valid_timezone`` gives the one translated message
+    (WTForms' own "Not a valid choice" would come on top of it)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators=[valid_timezone, *(validators or [])],
+                         choices=timezone_select_choices, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        """``valid_timezone`` checks the value."""
 
 
 def valid_timezone(form, field: Field) -> None:

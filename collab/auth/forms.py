@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
+from ..forms import BaseForm, TimezoneField, no_markup, select_choices
 from ..orgs.models import ORG_KINDS
 from ..orgs.labels import COUNTRY_LABELS, ORG_KIND_LABELS, ROLE_LABELS
 from .services import password_problem
@@ -29,8 +29,7 @@ class LoginForm(BaseForm):
 class ProfileFields:
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100), no_markup])
     locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES, default="zh")
-    timezone = SelectField(_l("Time zone"), choices=timezone_select_choices, validators=[valid_timezone],
-                           validate_choice=False, default="Asia/Shanghai")
+    timezone = TimezoneField(_l("Time zone"), default="Asia/Shanghai")
 
 
 class RegisterForm(BaseForm, ProfileFields):

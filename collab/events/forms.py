@@ -13,8 +13,9 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Selec
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from ..content.forms import ContentForm, bilingual_text
+from ..db import MAX_ID
 from ..extensions import db
-from ..forms import BaseForm, is_valid_timezone, no_markup, select_choices, timezone_select_choices, valid_timezone
+from ..forms import BaseForm, TimezoneField, is_valid_timezone, no_markup, select_choices
 from .labels import EVENT_TYPE_LABELS
 
 DESCRIPTION_REQUIRED = _l("Give the description in Chinese or English (or both).")
@@ -97,7 +98,7 @@ def _published_ids(model_name: str, ids: list[int]) -> set[int]:
 
 
 def validate_featured(form, field) -> None:
-    ids = [i for i in field.data or [] if -2**63 < i < 2**63]
+    ids = [i for i in field.data or [] if 0 < i <= MAX_ID]
     found = _published_ids(field.model_name, ids) if ids else set()
     unknown = [str(i) for i in field.data or [] if i not in found]
     if unknown:
@@ -121,7 +122,7 @@ def featured_options(kind_name: str, selected) -> list[tuple[int, str]]:
         where.append(model.visibility == "public")
     items = list(db.session.scalars(select(model).where(*where).order_by(model.published_at.desc().nulls_last(),
                                                                          model.id.desc()).limit(FEATURED_OPTIONS)))
-    selected = [i for i in selected or [] if isinstance(i, int)]
+    selected = [i for i in selected or [] if isinstance(i, int) and 0 < i <= MAX_ID]
     known = {item.id for item in items}
     missing = [i for i in selected if i not in known]
     if missing:
@@ -155,8 +156,7 @@ class EventForm(ContentForm):
                                                     _l("Description (English)"), DESCRIPTION_REQUIRED)
     organisation_id = HostField(_l("Host organisation"), coerce=int,
                                   validators=[InputRequired(message=_l("Choose the host organisation."))])
-    timezone = SelectField(_l("The event's time zone"), choices=timezone_select_choices, validators=[valid_timezone],
-                           default="Asia/Urumqi")
+    timezone = TimezoneField(_l("The event's time zone"), default="Asia/Urumqi")
     starts_at = MomentField(_l("Starts"), validators=[InputRequired(message=_l("Give the start as a date and time."))])
     ends_at = MomentField(_l("Ends"), validators=[InputRequired(message=_l("Give the end as a date and time."))])
     registration_deadline = MomentField(_l("Registration closes (optional: at the start)"))

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, or_
 
 from ..content.kinds import Filter, ItemKind, register, transitions
-from ..db import utcnow
+from ..db import MAX_ID, utcnow
 from ..errors import ServiceError
 from .forms import HOST_KINDS, EventForm, _published_ids, host_choices
 from .models import EVENT_STATUSES, EVENT_TYPES, Event, event_sectors
@@ -137,8 +137,9 @@ class EventKind(ItemKind):
             if data["organisation_id"] not in {org_id for org_id, _name in host_choices(actor)}:
                 raise ServiceError(_l("Choose the host organisation."), "organisation_id")
         for field, kind_name in (("featured_project_ids", "project"), ("featured_need_ids", "need")):
-            ids = list(data.get(field) or [])
-            if ids and set(ids) - _published_ids(kind_name, ids):
+            ids = set(data.get(field) or [])
+            storable = [i for i in ids if isinstance(i, int) and 0 < i <= MAX_ID]
+            if ids and ids - _published_ids(kind_name, storable):
                 message = (_l("Only published projects can be featured: %(ids)s.", ids="…") if kind_name == "project"
                            else _l("Only open public needs can be featured: %(ids)s.", ids="…"))
                 raise ServiceError(message, field)

@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
+from ..forms import BaseForm, TimezoneField, no_markup, select_choices
 from .labels import LANGUAGE_LABELS, MODE_LABELS, WEEKDAY_LABELS
 from .models import SESSION_LENGTHS
 from .services import parse_clock, parse_ranges
@@ -82,8 +82,7 @@ def _weekday_field(day: int):
 class AvailabilityForm(BaseForm):
     """Weekly windows as one line per weekday ("10:00-12:00, 14:00-16:00") and the rules."""
 
-    timezone = SelectField(_l("Your time zone"), choices=timezone_select_choices, validators=[valid_timezone],
-                           validate_choice=False)
+    timezone = TimezoneField(_l("Your time zone"))
     day_0 = _weekday_field(0)
     day_1 = _weekday_field(1)
     day_2 = _weekday_field(2)

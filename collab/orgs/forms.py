@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, URL, ValidationError
 
-from ..forms import BaseForm, no_markup, select_choices, timezone_select_choices, valid_timezone
+from ..forms import BaseForm, TimezoneField, no_markup, select_choices
 from .labels import COUNTRY_LABELS, ORG_KIND_LABELS
 
 
@@ -17,8 +17,7 @@ class OrganisationForm(BaseForm):
     city_zh = StringField(_l("City (中文)"), validators=[Optional(), Length(max=100), no_markup])
     city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=100), no_markup])
     country = SelectField(_l("Country"), choices=select_choices(COUNTRY_LABELS))
-    timezone = SelectField(_l("Time zone"), choices=timezone_select_choices, validators=[valid_timezone],
-                           validate_choice=False)
+    timezone = TimezoneField(_l("Time zone"))
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300), URL(message=_l("Enter a full web address starting with http:// or https://."))])
     description_zh = TextAreaField(_l("Description (中文)"), validators=[Optional(), Length(max=5000), no_markup])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000), no_markup])
