@@ -91,15 +91,17 @@ def configure_templates(app: Flask) -> None:
 
 
 def configure_url_ids(app: Flask) -> None:
-    """``<int:…>`` in every route takes ids a primary key can hold: a larger number names
-    nothing and is a 404, never a database error."""
+    """``<int:…>`` in every route reads a number larger than any primary key as 0, an id
+    nothing has: the view answers 404 (not a database error, and not the 405 of another
+    rule matching the path)."""
     from werkzeug.routing import IntegerConverter
 
     from .db import MAX_ID
 
     class IdConverter(IntegerConverter):
-        def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
-            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            return number if number <= MAX_ID else 0
 
     app.url_map.converters["int"] = IdConverter
 

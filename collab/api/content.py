@@ -3,7 +3,7 @@ handlers built from the kinds' registry, with the same services and permissions 
 pages and the same forms for validation."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from ..content import services as content
 from ..content.kinds import KINDS, ItemKind, all_kinds, kind_of
 from ..content.reviews import decide
 from ..content.views import ReviewForm, TransitionForm
+from ..db import paginate_entities
 from ..extensions import db
 from ..forms import _CONTROL, select_choices
 from ..orgs.models import Sector
@@ -28,10 +29,16 @@ from .serializers import iso
 
 MAX_QUERY = 100
 
+# The JSON types of form fields beyond str and int: a list of codes, a list of ids, and
+# an instant (ISO 8601 with its offset).
+IDS, INSTANT = "ids", "instant"
+
 TYPE_MESSAGES = {
     str: _l("Text is expected here."),
     int: _l("A whole number is expected here."),
     list: _l("A list of codes is expected here."),
+    IDS: _l("A list of whole numbers is expected here."),
+    INSTANT: _l("Give an ISO 8601 time with its offset, such as 2026-12-01T10:00:00+06:00."),
 }
 
 
@@ -54,38 +61,83 @@ def item_json(item, viewer) -> dict:
 
 # --- input ----------------------------------------------------------------------------
 
+def _json_type(form_class, name: str):
+    """The JSON type a form field takes, read from the field itself: whole numbers for
+    integer fields and single choices coerced to int (a host organisation's id), lists of
+    ids for multiple choices coerced to int (featured projects), lists of codes for other
+    multiple choices, ISO 8601 instants for date-and-time fields, text otherwise."""
+    from wtforms import DateTimeField, IntegerField, SelectMultipleField, widgets
+    from wtforms.meta import DefaultMeta
+
+    field = getattr(form_class, name).bind(form=None, name=name, _meta=DefaultMeta())  # a throw-away instance
+    by_int = getattr(field, "coerce", None) is int
+    if isinstance(field, SelectMultipleField):
+        return IDS if by_int else list
+    if isinstance(field, IntegerField) or by_int:
+        return int
+    if isinstance(field.widget, widgets.DateTimeLocalInput) and not isinstance(field, DateTimeField):
+        return INSTANT  # a wall-clock input on the page that also takes an offset (events' MomentField)
+    return str
+
+
 def _field_types(form_class) -> dict:
-    """The JSON type each writable field of a form takes: whole numbers for integer
-    fields, lists of codes for multiple choices, text otherwise."""
-    from wtforms import IntegerField, SelectMultipleField
-
-    types = {}
-    for name in (*form_class.FIELDS, "sectors"):
-        field_class = getattr(form_class, name).field_class  # the unbound field's class
-        types[name] = (int if issubclass(field_class, IntegerField)
-                       else list if issubclass(field_class, SelectMultipleField) else str)
-    return types
+    """The JSON type of each writable field of a form (``_json_type``)."""
+    return {name: _json_type(form_class, name) for name in (*form_class.FIELDS, "sectors")}
 
 
-def _checked_body(types: dict) -> dict:
+def parse_instant(value) -> datetime | None:
+    """An ISO 8601 time with its offset (``Z`` for UTC) as an aware datetime, else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 40:
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            return None
+        parsed.astimezone(timezone.utc)  # an instant near year 1 or 9999 may not exist in UTC
+    except (ValueError, OverflowError):
+        return None
+    return parsed
+
+
+MAX_ID = 2 ** 31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL)
+
+
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _an_id(value) -> bool:
+    return _whole_number(value) and -MAX_ID <= value <= MAX_ID
+
+
+def _of_type(value, expected) -> bool:
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if expected == IDS:
+        return isinstance(value, list) and all(_an_id(v) for v in value)
+    if expected is int:
+        return _whole_number(value)
+    if expected == INSTANT:
+        return parse_instant(value) is not None
+    return isinstance(value, expected)
+
+
+def _checked_body(types: dict, defaults: dict | None = None) -> dict:
     """The JSON object's known fields, each of its declared type (or null); a 400 names
-    every field of the wrong type. Unknown fields are ignored."""
+    every field of the wrong type. Unknown fields are ignored; ``defaults`` fill the
+    fields the object leaves out."""
     data = json_body()
-    body, fields = {}, {}
+    body, fields = dict(defaults or {}), {}
     for name, expected in types.items():
         if name not in data:
             continue
         value = data[name]
-        if value is not None:
-            if expected is list:
-                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            elif expected is int:
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, expected)
-            if not ok:
-                fields[name] = [TYPE_MESSAGES[expected]]
-                continue
+        if value is not None and not _of_type(value, expected):
+            fields[name] = [TYPE_MESSAGES[expected]]
+            continue
         body[name] = value
     if fields:
         raise ApiError(400, "validation_error", fields=fields)
@@ -117,8 +169,9 @@ def _current(item, form_class) -> dict:
     """An item's editable values in form terms, so a PATCH validates the whole result."""
     values = {name: getattr(item, name) for name in form_class.FIELDS}
     values["sectors"] = item.sector_codes
-    if isinstance(values.get("deadline"), date):
-        values["deadline"] = values["deadline"].isoformat()
+    for name, value in values.items():
+        if isinstance(value, date):  # dates, and instants (with their offset)
+            values[name] = value.isoformat()
     return values
 
 
@@ -187,8 +240,13 @@ def _filters(kind: ItemKind) -> dict:
     return filters
 
 
+def get_visible(kind: ItemKind, item_id: int):
+    """The item if the caller may read it, else None (an id no database holds too)."""
+    return content.get_visible(kind, item_id, current_user) if 0 < item_id <= MAX_ID else None
+
+
 def _visible(kind: ItemKind, item_id: int):
-    item = content.get_visible(kind, item_id, current_user)
+    item = get_visible(kind, item_id)
     if item is None:
         raise ApiError(404)
     return item
@@ -205,15 +263,42 @@ def _detail_json(item) -> dict:
     return data
 
 
+class KindApi:
+    """What one kind's API does beyond the shared operations. A feature's API module puts
+    a subclass in ``KIND_APIS`` under the kind's name (collab/api/events.py does) before
+    ``register_content_api`` runs; kinds without one get these defaults."""
+
+    def filters(self, kind: ItemKind) -> tuple[dict, list]:
+        """The listing's filters (``content.listing_query`` keywords) from the query string,
+        and any further SQL conditions."""
+        return _filters(kind), []
+
+    def create_defaults(self, user) -> dict:
+        """Values of fields a create request may leave out."""
+        return {}
+
+    def detail_json(self, item, viewer) -> dict:
+        """What the detail adds for this caller."""
+        return {}
+
+
+KIND_APIS: dict[str, KindApi] = {}
+
+
 def content_api(kind: ItemKind) -> None:
     """Register the seven operations on ``kind`` under /api/v1/<plural>."""
     collection, member = f"/{kind.plural}", f"/{kind.plural}/<int:item_id>"
     types = _field_types(kind.form)
+    hooks = KIND_APIS.get(kind.name) or KindApi()
 
     def list_items():
         """Items visible to the caller, filtered, searched and sorted."""
         page, per_page = page_args()
-        items, total = content.listing(kind, current_user, **_filters(kind), page=page, per_page=per_page)
+        filters, conditions = hooks.filters(kind)
+        statement = content.listing_query(kind, current_user, **filters)
+        if conditions:
+            statement = statement.where(*conditions)
+        items, total = paginate_entities(statement, kind.model, page, per_page)
         return listing([item_json(item, current_user) for item in items], page, per_page, total)
 
     @token_required
@@ -221,19 +306,19 @@ def content_api(kind: ItemKind) -> None:
         """Create a draft (the roles the kind names)."""
         if not kind.may_create(current_user):
             raise ApiError(403)
-        form = _validated_item(kind, _checked_body(types))
+        form = _validated_item(kind, _checked_body(types, hooks.create_defaults(current_user)))
         item = content.create_item(kind, current_user, form.data_for_model())
         return jsonify(item_json(item, current_user)), 201
 
     def get_item(item_id: int):
         """One item, if visible to the caller, with its history."""
         item = _visible(kind, item_id)
-        return jsonify({**_detail_json(item), **kind.detail_json(item)})
+        return jsonify({**_detail_json(item), **kind.detail_json(item), **hooks.detail_json(item, current_user)})
 
     @token_required
     def patch_item(item_id: int):
         """Edit (owner); a live item goes back to review."""
-        item = _owned(content.get_visible(kind, item_id, current_user))
+        item = _owned(get_visible(kind, item_id))
         form = _validated_item(kind, {**_current(item, kind.form), **_checked_body(types)})
         content.update_item(item, form.data_for_model(), current_user)
         return jsonify(item_json(item, current_user))
@@ -241,14 +326,14 @@ def content_api(kind: ItemKind) -> None:
     @token_required
     def delete_item(item_id: int):
         """Delete a draft (owner)."""
-        item = _owned(content.get_visible(kind, item_id, current_user))
+        item = _owned(get_visible(kind, item_id))
         content.delete_draft(item, current_user)
         return "", 204
 
     @token_required
     def submit_item(item_id: int):
         """Draft → pending review (owner)."""
-        item = _owned(content.get_visible(kind, item_id, current_user))
+        item = _owned(get_visible(kind, item_id))
         content.submit_item(item, current_user)
         return jsonify(item_json(item, current_user))
 

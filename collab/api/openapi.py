@@ -9,6 +9,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from ..content.kinds import kind_named
+from ..events.models import EVENT_TYPES as EVENT_TYPE_CODES, REGISTRATION_STATUSES as REGISTRATION_STATUS_CODES
 from ..needs.models import NEED_KINDS as NEED_KIND_CODES, XINJIANG_LOCATIONS
 from ..projects.models import PROJECT_DIRECTIONS as PROJECT_DIRECTION_CODES, PROJECT_STAGES as PROJECT_STAGE_CODES
 
@@ -627,6 +628,307 @@ PATHS.update({
         "parameters": [_path_id(), ACCEPT_LANGUAGE],
         "responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
                       **_error_responses(401, 404)}}},
+})
+
+
+# --- events (collab/api/events.py, collab/api/content.py and the events' other modules) --------
+
+_EVENTS = kind_named("event")
+EVENT_TYPES = list(EVENT_TYPE_CODES)
+EVENT_STATUSES = list(_EVENTS.statuses)
+PUBLIC_EVENT_STATUSES = [s for s in _EVENTS.statuses if s in _EVENTS.public]
+REGISTRATION_STATUSES = list(REGISTRATION_STATUS_CODES)
+_INSTANT_IN = {"type": "string", "format": "date-time",
+               "description": "ISO 8601 with its offset, e.g. 2026-12-01T10:00:00+06:00 (Z for UTC)"}
+_NULLABLE_INSTANT_IN = {**_INSTANT_IN, "type": ["string", "null"]}
+_IDS = {"type": "array", "items": {"type": "integer"}}
+_EVENT_ID = _path_id(description="The event's id")
+_CSV = "text/csv"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+SCHEMAS.update({
+    "EventInput": {"type": "object", "description": (
+        "An event as written by its organisers (admins, the host organisation's approved staff). Title and "
+        "description: at least one language each. Times: ISO 8601 with an offset; registration_deadline "
+        "defaults to the start and may not be after it; the end comes after the start. organisation_id "
+        "defaults to the caller's organisation (admins host at any approved base, offshore incubator or "
+        "partner station; staff at their own). Featured projects must be published, featured needs open "
+        "and public. PATCH takes any subset; a field set to null is cleared. Nothing is saved on a 400."),
+        "properties": {
+            "type": {"type": "string", "enum": EVENT_TYPES},
+            "title_zh": _text(200), "title_en": _text(200),
+            "description_zh": _text(5000), "description_en": _text(5000),
+            "organisation_id": {"type": "integer", "description": "The host organisation"},
+            "starts_at": _INSTANT_IN, "ends_at": _INSTANT_IN, "registration_deadline": _NULLABLE_INSTANT_IN,
+            "timezone": {"type": "string", "description": "The event's IANA zone, e.g. Asia/Urumqi"},
+            "place_zh": _text(200), "place_en": _text(200),
+            "online_url": {"type": ["string", "null"], "maxLength": 300, "description": "http:// or https://"},
+            "capacity": {"type": "integer", "minimum": 1, "maximum": 100_000},
+            "meeting_minutes": {"type": ["integer", "null"], "minimum": 5, "maximum": 240,
+                                "description": "Length of a one-to-one meeting (default 20)"},
+            "tables": {"type": ["integer", "null"], "minimum": 0, "maximum": 500,
+                       "description": "Tables for one-to-one meetings (0: no meetings)"},
+            "featured_project_ids": _IDS, "featured_need_ids": _IDS, "sectors": _SECTOR_CODES}},
+    "Event": {"type": "object", "required": [
+        "id", "status", "type", "title_zh", "title_en", "description_zh", "description_en", "organisation_id",
+        "starts_at", "ends_at", "timezone", "place_zh", "place_en", "online_url", "capacity",
+        "registration_deadline", "meeting_minutes", "tables", "featured_project_ids", "featured_need_ids",
+        "organisation", "owner_id", "created_at", "updated_at", "published_at"], "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": EVENT_STATUSES},
+        "type": {"type": "string", "enum": EVENT_TYPES},
+        "title_zh": NULLABLE_STRING, "title_en": NULLABLE_STRING,
+        "description_zh": NULLABLE_STRING, "description_en": NULLABLE_STRING,
+        "organisation_id": {"type": "integer", "description": "The host organisation"},
+        "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+        "organisation_hidden": {"type": "boolean"},
+        "starts_at": UTC_TIME, "ends_at": UTC_TIME, "registration_deadline": UTC_TIME,
+        "timezone": {"type": "string", "description": "The event's IANA zone: show times in it beside the viewer's"},
+        "place_zh": NULLABLE_STRING, "place_en": NULLABLE_STRING, "online_url": NULLABLE_STRING,
+        "capacity": {"type": "integer"}, "meeting_minutes": {"type": "integer"}, "tables": {"type": "integer"},
+        "schedule_generated_at": _NULLABLE_TIME, "featured_project_ids": _IDS, "featured_need_ids": _IDS,
+        "sectors": _SECTOR_CODES, "owner_id": {"type": ["integer", "null"], "description": "Who created it"},
+        "created_at": UTC_TIME, "updated_at": UTC_TIME, "published_at": _NULLABLE_TIME}},
+    "Registration": {"type": "object", "required": ["id", "status", "waitlist_position"], "properties": {
+        "id": {"type": "integer"}, "event_id": {"type": "integer"}, "user_id": {"type": "integer"},
+        "status": {"type": "string", "enum": REGISTRATION_STATUSES},
+        "waitlist_position": {"type": ["integer", "null"], "minimum": 1,
+                              "description": "1 for the first on the waiting list; null when not waiting"},
+        "sequence": {"type": "integer", "description": "Arrival order within the event"},
+        "created_at": UTC_TIME, "registered_at": _NULLABLE_TIME, "cancelled_at": _NULLABLE_TIME}},
+    "EventDetail": {"allOf": [_ref("Event"), {"type": "object", "required": ["history", "registrations"],
+                                              "properties": {
+        "history": {"type": "array", "items": _ref("StatusChange")},
+        "registrations": {"type": "object", "required": ["capacity", "registered", "waitlisted", "places_left",
+                                                         "attended"], "properties": {
+            "capacity": {"type": "integer"}, "registered": {"type": "integer"},
+            "waitlisted": {"type": "integer"}, "places_left": {"type": "integer"},
+            "attended": {"type": "integer"}}},
+        "my_registration": {"oneOf": [_ref("Registration"), {"type": "null"}],
+                            "description": "The caller's registration (null for visitors and non-registrants)"},
+        "ics_url": {"type": "string", "description": "GET it for the event's iCalendar file"}}}]},
+    "EventStep": {"type": "object", "properties": {"note": _text(1000, "For the record, shown in the history")}},
+    "EventTransition": {"type": "object", "required": ["to"], "properties": {
+        "to": {"type": "string", "enum": list(_EVENTS.lifecycle_targets),
+               "description": "held only once the event has begun; publish only before it"},
+        "note": _text(1000, "For the record, shown in the history")}},
+    "Attendee": {"type": "object", "description": "A registration as its organisers see it", "required": [
+        "id", "event_id", "user_id", "display_name", "email", "organisation", "status", "sequence",
+        "waitlist_position", "created_at", "registered_at", "cancelled_at", "attended"], "properties": {
+        "id": {"type": "integer", "description": "The registration's id (rid)"}, "event_id": {"type": "integer"},
+        "user_id": {"type": "integer"}, "display_name": {"type": "string"}, "email": {"type": "string"},
+        "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+        "status": {"type": "string", "enum": REGISTRATION_STATUSES}, "sequence": {"type": "integer"},
+        "waitlist_position": {"type": ["integer", "null"]}, "created_at": UTC_TIME,
+        "registered_at": _NULLABLE_TIME, "cancelled_at": _NULLABLE_TIME,
+        "attended": {"type": ["boolean", "null"], "description": "null: not marked"}}},
+    "AttendanceInput": {"type": "object", "required": ["attended"], "properties": {
+        "attended": {"type": ["boolean", "null"], "description": "true: came; false: absent; null: not marked"}}},
+    "WishesInput": {"type": "object", "description": "Replaces the caller's wishes; ids among the featured ones",
+                    "properties": {"project_ids": _IDS, "need_ids": _IDS}},
+    "Wishes": {"type": "object", "required": ["project_ids", "need_ids", "open", "suggestions"], "properties": {
+        "project_ids": _IDS, "need_ids": _IDS,
+        "open": {"type": "boolean", "description": "Whether wishes may still be changed"},
+        "suggestions": {"type": "array", "description": "Featured items matching the caller's own projects or needs",
+                        "items": {"type": "object", "required": ["item_type", "item_id", "score"], "properties": {
+                            "item_type": {"type": "string", "enum": ["project", "need"]},
+                            "item_id": {"type": "integer"}, "score": {"type": "number"},
+                            "own_item_type": {"type": "string", "enum": ["project", "need"]},
+                            "own_item_id": {"type": "integer"}, "reasons": _ref("MatchReasons")}}}}},
+    "Meeting": {"type": "object", "required": ["id", "starts_at", "ends_at", "table", "project_id", "need_id",
+                                               "participant_ids"], "properties": {
+        "id": {"type": "integer"}, "slot": {"type": "integer", "minimum": 1, "description": "Time slot, from 1"},
+        "starts_at": UTC_TIME, "ends_at": UTC_TIME,
+        "table": {"type": "integer", "minimum": 1}, "project_id": {"type": ["integer", "null"]},
+        "need_id": {"type": ["integer", "null"]},
+        "participant_ids": {"type": "array", "items": {"type": "integer"},
+                            "description": "Who asked, then the owner of the project or need"},
+        "participant_id": {"type": "integer", "description": "Who asked for the meeting"},
+        "host_id": {"type": "integer", "description": "The owner of the project or need"},
+        "mutual": {"type": "boolean", "description": "Both sides asked"}, "score": {"type": "number"},
+        "status": {"type": "string", "enum": ["scheduled", "cancelled"]}}},
+    "MeetingMove": {"type": "object", "required": ["slot", "table"], "properties": {
+        "slot": {"type": "integer", "minimum": 1}, "table": {"type": "integer", "minimum": 1}}},
+    "Schedule": {"type": "object", "required": ["meetings", "unmet_wishes"], "properties": {
+        "event_id": {"type": "integer"}, "generated_at": _NULLABLE_TIME,
+        "timezone": {"type": "string", "description": "The event's zone"},
+        "slots": {"type": "integer"}, "tables": {"type": "integer"},
+        "meetings": {"type": "array", "items": _ref("Meeting")},
+        "unmet_wishes": {"type": "integer", "minimum": 0, "description": "Wishes no slot could hold"}}},
+    "AgendaMeeting": {"allOf": [_ref("Meeting"), {"type": "object", "required": ["role", "item", "with"],
+                                                  "properties": {
+        "role": {"type": "string", "enum": ["presenter", "visitor"],
+                 "description": "presenter: the caller owns the project or need"},
+        "item": {"type": "object", "required": ["type", "id"], "properties": {
+            "type": {"type": "string", "enum": ["project", "need"]}, "id": {"type": "integer"},
+            "title_zh": NULLABLE_STRING, "title_en": NULLABLE_STRING}},
+        "with": {"type": "object", "required": ["id", "display_name"], "properties": {
+            "id": {"type": "integer"}, "display_name": {"type": "string"},
+            "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]}}}}}]},
+    "Agenda": {"type": "object", "required": ["meetings"], "properties": {
+        "event_id": {"type": "integer"}, "timezone": {"type": "string", "description": "The event's zone"},
+        "generated_at": _NULLABLE_TIME, "meetings": {"type": "array", "items": _ref("AgendaMeeting")}}},
+})
+
+_EVENT_FILTERS = [
+    _query("type", "Type of event", {"type": "string", "enum": EVENT_TYPES}),
+    _query("organisation", "The host organisation's id or key"),
+    _query("from", "Events still on after this: an ISO 8601 instant with offset, or a date (midnight in tz)"),
+    _query("to", "Events starting before this: an instant, or a date (that whole day, in tz)"),
+    _query("tz", "IANA zone the dates of from and to are read in (default: the caller's zone)"),
+    _query("status", "One public status (default: published, cancelled and held)",
+           {"type": "string", "enum": PUBLIC_EVENT_STATUSES}),
+    _query("when", "upcoming (not yet over) or past", {"type": "string", "enum": ["upcoming", "past"]}),
+    _query("sector", "Sector code"),
+    _query("q", "Words of the title, place or description, either language", {"type": "string", "maxLength": 100}),
+    _query("sort", "newest: upcoming soonest first, then past latest first; soonest; latest",
+           {"type": "string", "enum": list(_EVENTS.sorts), "default": "newest"}),
+]
+_ONE_EVENT = [_EVENT_ID, ACCEPT_LANGUAGE]
+_NO_MEETINGS = {**_error_responses(401, 403, 404),
+                "409": {**_error_responses(409)["409"], "description": (
+                    "no_meetings: the event has no one-to-one meetings (only matchmaking days with tables), "
+                    "or not possible now")}}
+_STATE_ERRORS = {**_error_responses(400, 401, 403, 404),
+                 "409": {**_error_responses(409)["409"], "description": "Not possible from the current status"}}
+
+
+def _event_step(name: str, summary: str, description: str) -> dict:
+    return {"post": {
+        "operationId": f"{name}Event", "tags": ["events"], "summary": summary, "parameters": _ONE_EVENT,
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("EventStep")}}},
+        "responses": {"200": _json(description, _ref("Event")), **_STATE_ERRORS}}}
+
+
+PATHS.update({
+    "/events": {
+        "get": {"operationId": "listEvents", "tags": ["events"], "security": [{}, {"bearer": []}],
+                "summary": "Public events (published, cancelled, held), filtered; an event is listed when it is "
+                           "on at least in part within [from, to)",
+                "parameters": [*PAGE_PARAMS, ACCEPT_LANGUAGE, *_EVENT_FILTERS],
+                "responses": {"200": _json("A page of events", _page_of("Event")), **_error_responses(400)}},
+        "post": {"operationId": "createEvent", "tags": ["events"],
+                 "summary": "Create an event draft (admins, the host organisation's approved staff)",
+                 "parameters": [ACCEPT_LANGUAGE], "requestBody": _body("EventInput"),
+                 "responses": {"201": _json("The new draft (status draft)", _ref("Event")),
+                               **_error_responses(400, 401, 403)}}},
+    "/events/{id}": {
+        "get": {"operationId": "getEvent", "tags": ["events"], "security": [{}, {"bearer": []}],
+                "summary": "One event (drafts: organisers only) with its history, counts and the caller's registration",
+                "parameters": _ONE_EVENT,
+                "responses": {"200": _json("The event", _ref("EventDetail")), **_error_responses(404)}},
+        "patch": {"operationId": "updateEvent", "tags": ["events"],
+                  "summary": "Edit (organisers); registrants are told when the time or place of a published event "
+                             "changes, more places move the waiting list up",
+                  "parameters": _ONE_EVENT, "requestBody": _body("EventInput"),
+                  "responses": {"200": _json("The event", _ref("Event")),
+                                **_error_responses(400, 401, 403, 404),
+                                "409": {**_error_responses(409)["409"], "description": "Cancelled or held"}}},
+        "delete": {"operationId": "deleteEvent", "tags": ["events"], "summary": "Delete a draft (organisers)",
+                   "parameters": _ONE_EVENT, "responses": {"204": {"description": "Deleted"},
+                                                           **_error_responses(401, 403, 404, 409)}}},
+    "/events/{id}/submit": {"post": {
+        "operationId": "submitEvent", "tags": ["events"], "summary": "Publish a draft (as /publish)",
+        "parameters": _ONE_EVENT,
+        "responses": {"200": _json("The published event", _ref("Event")), **_STATE_ERRORS}}},
+    "/events/{id}/transition": {"post": {
+        "operationId": "transitionEvent", "tags": ["events"],
+        "summary": "A lifecycle step (organisers): publish, cancel, held", "parameters": _ONE_EVENT,
+        "requestBody": _body("EventTransition"),
+        "responses": {"200": _json("The event in its new status", _ref("Event")), **_STATE_ERRORS}}},
+    "/events/{id}/publish": _event_step(
+        "publish", "Draft → published (organisers); 400 on starts_at once the event has begun",
+        "The published event"),
+    "/events/{id}/cancel": _event_step(
+        "cancel", "Published → cancelled (organisers); every registrant is told, in-app and by e-mail",
+        "The cancelled event"),
+    "/events/{id}/registrations": {
+        "post": {"operationId": "registerForEvent", "tags": ["events"],
+                 "summary": "Register the caller: a place while there are places, else the end of the waiting list",
+                 "parameters": _ONE_EVENT,
+                 "responses": {"201": _json("The registration (registered, or waitlisted with its position)",
+                                            _ref("Registration")),
+                               **_error_responses(401, 404),
+                               "409": {**_error_responses(409)["409"],
+                                       "description": "already_registered, or registration_closed (deadline passed, "
+                                                      "begun, not published)"}}},
+        "get": {"operationId": "listEventRegistrations", "tags": ["events"],
+                "summary": "The attendees, then the waiting list, in order (organisers); ?format=csv (UTF-8 with "
+                           "BOM) or ?format=xlsx exports them with Chinese headers",
+                "parameters": [*PAGE_PARAMS, *_ONE_EVENT,
+                               _query("format", "json (default), csv or xlsx",
+                                      {"type": "string", "enum": ["json", "csv", "xlsx"]}),
+                               _query("status", "Only registered, waitlisted or cancelled ones (json)",
+                                      {"type": "string", "enum": REGISTRATION_STATUSES})],
+                "responses": {"200": {"description": "The registrations, or the export", "content": {
+                    "application/json": {"schema": _page_of("Attendee")},
+                    _CSV: {"schema": {"type": "string"}},
+                    _XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                    **_error_responses(400, 401, 403, 404)}}},
+    "/events/{id}/registrations/me": {
+        "get": {"operationId": "getMyEventRegistration", "tags": ["events"],
+                "summary": "The caller's registration (a cancelled one too)", "parameters": _ONE_EVENT,
+                "responses": {"200": _json("The registration", _ref("Registration")),
+                              **_error_responses(401, 404)}},
+        "delete": {"operationId": "cancelMyEventRegistration", "tags": ["events"],
+                   "summary": "Cancel the caller's registration; the first on the waiting list moves up and is told",
+                   "parameters": _ONE_EVENT,
+                   "responses": {"200": _json("The cancelled registration", _ref("Registration")),
+                                 **_error_responses(401),
+                                 "404": {**_error_responses(404)["404"],
+                                         "description": "No such event for the caller, or not registered"},
+                                 "409": {**_error_responses(409)["409"],
+                                         "description": "The event has begun, is over or is cancelled"}}}},
+    "/events/{id}/registrations/{rid}/attendance": {"post": {
+        "operationId": "markEventAttendance", "tags": ["events"],
+        "summary": "Mark attendance (organisers, once the event has begun)",
+        "parameters": [_EVENT_ID, _path_id("rid", "The registration's id"), ACCEPT_LANGUAGE],
+        "requestBody": _body("AttendanceInput"),
+        "responses": {"200": _json("The registration", _ref("Attendee")),
+                      **_error_responses(400, 401, 403, 404, 409)}}},
+    "/events/{id}/wishes": {
+        "get": {"operationId": "getEventWishes", "tags": ["events"],
+                "summary": "The caller's wishes (registrants) and the platform's suggestions from their own matches",
+                "parameters": _ONE_EVENT,
+                "responses": {"200": _json("The caller's wishes", _ref("Wishes")), **_NO_MEETINGS}},
+        "put": {"operationId": "putEventWishes", "tags": ["events"],
+                "summary": "Whom the caller (a registrant) wants to meet at a matchmaking day: featured projects "
+                           "and needs (replaces earlier wishes)",
+                "parameters": _ONE_EVENT, "requestBody": _body("WishesInput"),
+                "responses": {"200": _json("The caller's wishes", _ref("Wishes")),
+                              **_error_responses(400), **_NO_MEETINGS}}},
+    "/events/{id}/schedule": {
+        "post": {"operationId": "generateEventSchedule", "tags": ["events"],
+                 "summary": "Generate (or regenerate) the one-to-one schedule (organisers): mutual wishes first, "
+                            "then by match score; nobody and no table twice in a slot",
+                 "parameters": _ONE_EVENT,
+                 "responses": {"200": _json("The schedule", _ref("Schedule")),
+                               **_error_responses(400), **_NO_MEETINGS}},
+        "get": {"operationId": "getEventSchedule", "tags": ["events"],
+                "summary": "The one-to-one schedule (organisers)", "parameters": _ONE_EVENT,
+                "responses": {"200": _json("The schedule", _ref("Schedule")), **_NO_MEETINGS}}},
+    "/events/{id}/meetings/{mid}/move": {"post": {
+        "operationId": "moveEventMeeting", "tags": ["events"],
+        "summary": "Move a meeting to another slot and table (organisers); 409 when someone in it or the table "
+                   "is busy then",
+        "parameters": [_EVENT_ID, _path_id("mid", "The meeting's id"), ACCEPT_LANGUAGE],
+        "requestBody": _body("MeetingMove"),
+        "responses": {"200": _json("The meeting", _ref("Meeting")), **_error_responses(400), **_NO_MEETINGS}}},
+    "/events/{id}/meetings/{mid}/cancel": {"post": {
+        "operationId": "cancelEventMeeting", "tags": ["events"], "summary": "Cancel a meeting (organisers)",
+        "parameters": [_EVENT_ID, _path_id("mid", "The meeting's id"), ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The cancelled meeting", _ref("Meeting")), **_NO_MEETINGS}}},
+    "/events/{id}/agenda": {"get": {
+        "operationId": "getEventAgenda", "tags": ["events"],
+        "summary": "The caller's own meetings at the event, in time order, times in UTC", "parameters": _ONE_EVENT,
+        "responses": {"200": _json("The caller's meetings", _ref("Agenda")), **_error_responses(401),
+                      "404": _NO_MEETINGS["404"], "409": _NO_MEETINGS["409"]}}},
+    "/events/{id}.ics": {"get": {
+        "operationId": "getEventCalendar", "tags": ["events"], "security": [{}, {"bearer": []}],
+        "summary": "iCalendar of the event in its own zone (stable UID; METHOD CANCEL once cancelled)",
+        "parameters": _ONE_EVENT,
+        "responses": {"200": {"description": "text/calendar",
+                              "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                      **_error_responses(404)}}},
 })
 
 

@@ -19,9 +19,16 @@ from ..extensions import db
 from .models import Event, Registration
 
 ACTIVE = ("registered", "waitlisted")
-# Changes to these fields of a published event are announced to its registrants.
-ANNOUNCED_FIELDS = frozenset({"starts_at", "ends_at", "timezone", "place_zh", "place_en", "online_url"})
+# Changes to these fields of a published event are announced to its registrants (a new
+# zone alone moves no instant: the times people hold stay right, so it is not announced).
+ANNOUNCED_FIELDS = frozenset({"starts_at", "ends_at", "place_zh", "place_en", "online_url"})
 REMINDER_LEAD = timedelta(hours=24)
+
+
+def _within_reminder_lead(event: Event, now: datetime) -> bool:
+    """True when the day-before reminder's moment has come: a place given (or a time
+    announced) now already tells the person everything a reminder would."""
+    return now >= event.starts_at - REMINDER_LEAD
 
 
 def _lock(event: Event) -> None:
@@ -73,13 +80,15 @@ def register(event: Event, user, now: datetime | None = None) -> Registration:
     if registration is None:
         registration = Registration(event_id=event.id, user_id=user.id)
         db.session.add(registration)
+    now = now or utcnow()
     registration.status = "registered" if has_place else "waitlisted"
     registration.sequence = sequence
-    registration.created_at = now or utcnow()
-    registration.registered_at = (now or utcnow()) if has_place else None
+    registration.created_at = now
+    registration.registered_at = now if has_place else None
     registration.cancelled_at = None
     registration.attended = None
-    registration.reminder_sent_at = None
+    # Registering on the eve: the confirmation is the reminder (no second message an hour later).
+    registration.reminder_sent_at = now if has_place and _within_reminder_lead(event, now) else None
     db.session.flush()
     from .notices import tell_registrant
 
@@ -122,9 +131,12 @@ def fill_places(event: Event, now: datetime | None = None) -> list[Registration]
         .order_by(Registration.sequence).limit(free)))
     from .notices import tell_registrant
 
+    now = now or utcnow()
     for registration in moved:
         registration.status = "registered"
-        registration.registered_at = now or utcnow()
+        registration.registered_at = now
+        # Moved up on the eve: the move-up notice is the reminder.
+        registration.reminder_sent_at = now if _within_reminder_lead(event, now) else None
     db.session.flush()
     for registration in moved:
         tell_registrant(registration, "event_moved_up",
@@ -204,14 +216,27 @@ def events_of_user(user, limit: int = 20) -> list[tuple[Event, Registration]]:
 def on_item_changed(kind, *, item, event: str, actor=None, change=None, transition: str | None = None,
                     changed=frozenset(), **_details) -> None:
     """Subscriber of ``content.signals.item_changed`` for events: registrants hear of a
-    new time or place and of a cancellation; more places move the waiting list up."""
+    new time or place and of a cancellation; more places move the waiting list up; the
+    meetings of a day that moved move with it."""
     if kind.name != "event":
         return
     from .notices import tell_registrant
 
+    if event == "edited" and changed & {"starts_at", "meeting_minutes"}:
+        from .meetings import shift_meetings
+
+        shift_meetings(item)  # meetings keep their slots; the slots' times follow the day
     if event == "edited" and item.status == "published":
         if changed & ANNOUNCED_FIELDS:
-            for registration in active_registrations(item):
+            registrations = active_registrations(item)
+            if "starts_at" in changed:
+                # A new start: the reminder goes out again the day before it, unless that
+                # moment has come already (then this notice is the reminder).
+                now = utcnow()
+                near = _within_reminder_lead(item, now)
+                for registration in registrations:
+                    registration.reminder_sent_at = now if near and registration.status == "registered" else None
+            for registration in registrations:
                 tell_registrant(registration, "event_changed")
         if "capacity" in changed:
             _lock(item)
