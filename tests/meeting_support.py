@@ -73,3 +73,13 @@ def build_day(create_user, organiser, make_project, make_need, make_event, *, re
             wish(event, dee, projects=[solar])
             wish(event, eve, needs=[drip, film])
     return day
+
+
+def in_english(message) -> str:
+    """A lazy message as an English reader sees it (services outside a request speak the
+    default language, Chinese)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    with current_app.test_request_context("/en/"), force_locale("en"):
+        return str(message)

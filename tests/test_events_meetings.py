@@ -18,7 +18,7 @@ from collab.extensions import db
 from collab.notifications.models import Notification
 
 from conftest import count_rows
-from meeting_support import build_day, register_all, set_matches, wish
+from meeting_support import build_day, in_english, register_all, set_matches, wish
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_only_featured_items_of_others_can_be_wished(day, projects, needs, field
     need_ids = [d.drip.id] if needs == "own" else [getattr(d, needs).id] if needs else []
     with pytest.raises(ServiceError) as refused:
         meetings.set_wishes(d.event, d.bo, project_ids, need_ids)
-    assert refused.value.status == 400 and refused.value.field == field and text in str(refused.value.message)
+    assert refused.value.status == 400 and refused.value.field == field and text in in_english(refused.value.message)
     db.session.rollback()
     assert wishes_in_db(d.event) == before
 
@@ -321,11 +321,11 @@ def test_moving_a_meeting_checks_people_and_tables(day):
     # Slot 2 (third): eve meets Drip then.
     with pytest.raises(WrongState) as busy:
         meetings.move_meeting(d.event, eve_film.id, 2, 5)
-    assert busy.value.code == "person_busy" and "Eve Sensors already has a meeting at" in str(busy.value.message)
+    assert busy.value.code == "person_busy" and "Eve Sensors already has a meeting at" in in_english(busy.value.message)
     # Slot 1, table 1: bo→Solar sits there.
     with pytest.raises(WrongState) as taken:
         meetings.move_meeting(d.event, eve_film.id, 1, 1)
-    assert taken.value.code == "table_taken" and "Table 1 is taken at" in str(taken.value.message)
+    assert taken.value.code == "table_taken" and "Table 1 is taken at" in in_english(taken.value.message)
     for slot, table, field in ((24, 1, "slot"), (-1, 1, "slot"), (1, 11, "table"), (1, 0, "table")):
         with pytest.raises(ServiceError) as bad:
             meetings.move_meeting(d.event, eve_film.id, slot, table)

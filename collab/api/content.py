@@ -15,7 +15,7 @@ from ..content import services as content
 from ..content.kinds import KINDS, ItemKind, all_kinds, kind_of
 from ..content.reviews import decide
 from ..content.views import ReviewForm, TransitionForm
-from ..db import paginate_entities
+from ..db import MAX_ID, paginate_entities
 from ..extensions import db
 from ..forms import _CONTROL, select_choices
 from ..orgs.models import Sector
@@ -102,7 +102,6 @@ def parse_instant(value) -> datetime | None:
     return parsed
 
 
-MAX_ID = 2 ** 31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL)
 
 
 def _whole_number(value) -> bool:
