@@ -58,6 +58,9 @@ def load_demo() -> dict[str, int]:
     from .mentors.demo import load_mentor_demo
 
     summary.update(load_mentor_demo(DEMO_PASSWORD))
+    from .demo_content import load_event_demo
+
+    summary.update(load_event_demo(DEMO_PASSWORD))  # after the mentors: some of them take part
     from .matching.store import refresh_all
 
     summary["matches"] = refresh_all()["matches"]

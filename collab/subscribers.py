@@ -15,12 +15,14 @@ def connect_subscribers() -> None:
     from .content.signals import item_changed
     from .events import services as events
     from .events.notices import event_message
+    from .events.profile import organisation_events
     from .matching import store as matches
     from .matching.digest import digest_settings
     from .matching.notices import introduction_message
     from .matching.views import recommendations
     from .notifications import services as notifications
     from .notifications.messages import RENDERERS
+    from .orgs.routes import profile_context_providers as org_profile_context_providers
     from .search import index as search_index
 
     # Order matters only for reading: the index and the stored matches first, then the
@@ -34,3 +36,5 @@ def connect_subscribers() -> None:
     RENDERERS["event_"] = event_message
     if digest_settings not in profile_context_providers:
         profile_context_providers.append(digest_settings)
+    if organisation_events not in org_profile_context_providers:
+        org_profile_context_providers.append(organisation_events)

@@ -249,3 +249,55 @@ def test_only_approved_members_of_approved_orgs_publish(create_org, create_user,
 
 def test_a_user_without_organisation_does_not_publish(create_user):
     assert create_user(role="mentor").can_publish is False
+
+
+# --- the events an organisation hosts ------------------------------------------------
+
+def _days_from_now(days: int) -> dict:
+    from datetime import datetime, timedelta, timezone
+
+    from collab.db import utcnow
+
+    day = (utcnow() + timedelta(days=days)).date()
+    start = datetime(day.year, day.month, day.day, 3, tzinfo=timezone.utc)
+    return {"starts_at": start, "ends_at": start + timedelta(hours=8), "registration_deadline": start - timedelta(hours=12)}
+
+
+@pytest.fixture
+def hosting(organiser, make_event):
+    """A base with upcoming, held, cancelled and draft events, and another host's event."""
+    staff = organiser(kind="xinjiang_base")
+    make_event(staff, title_zh="喀什人才对接会", title_en="Kashgar talent day", type="talent", **_days_from_now(5))
+    make_event(staff, title_zh="创业培训营", title_en="Start-up boot camp", type="training", **_days_from_now(15))
+    make_event(staff, "held", title_zh="已举办的路演", title_en="Roadshow held", type="roadshow",
+               **_days_from_now(-20))
+    make_event(staff, "cancelled", title_zh="取消的对接会", title_en="Cancelled matching day", **_days_from_now(8))
+    make_event(staff, "draft", title_zh="草稿对接会", title_en="Draft matching day", **_days_from_now(9))
+    other = organiser(kind="offshore_incubator")
+    make_event(other, title_zh="别家的路演", title_en="Someone else's roadshow", type="roadshow", **_days_from_now(4))
+    return staff.organisation
+
+
+def _section(page: str, name: str) -> str:
+    start = page.index(f'data-events="{name}"')
+    return page[start:page.index("</ul>", start)]
+
+
+@pytest.mark.parametrize("lang, title", [("zh", "title_zh"), ("en", "title_en")])
+def test_profile_lists_the_organisations_upcoming_and_held_events(client, hosting, lang, title):
+    page = page_text(client.get(f"/{lang}/organisations/{hosting.key}"))
+    names = {"zh": ("喀什人才对接会", "创业培训营", "已举办的路演"), "en": ("Kashgar talent day", "Start-up boot camp",
+                                                                "Roadshow held")}[lang]
+    upcoming, past = _section(page, "upcoming"), _section(page, "past")
+    assert names[0] in upcoming and names[1] in upcoming and upcoming.index(names[0]) < upcoming.index(names[1])
+    assert names[2] in past and names[2] not in upcoming
+    for hidden in ("取消的对接会", "Cancelled matching day", "草稿对接会", "Draft matching day", "别家的路演",
+                   "Someone else's roadshow"):
+        assert hidden not in page
+    assert f'href="/{lang}/events/?organisation={hosting.key}"' in page
+
+
+def test_a_host_without_events_says_so_and_others_show_no_events_section(client):
+    base = page_text(client.get("/en/organisations/dabancheng"))
+    assert "No upcoming events." in _section(base, "upcoming") and "No events held yet." in _section(base, "past")
+    assert 'data-events="upcoming"' not in page_text(client.get("/en/organisations/kashgar-university"))

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
+from ..auth.membership import live_counts
+from ..events import services as events
 from ..extensions import db
 from ..i18n import preferred_lang
-from ..auth.membership import live_counts
 from ..orgs.services import network_overview
 
 bp = Blueprint("main", __name__)
+HOME_EVENTS = 4  # the next published events the home page shows
 
 
 @bp.get("/")
@@ -20,8 +22,9 @@ def root():
 
 @bp.get("/<lang:lang>/")
 def home():
-    """离岸不离疆 explained, the network, and live counts."""
-    return render_template("home.html", network=network_overview(), counts=live_counts())
+    """离岸不离疆 explained, the next events, the network, and live counts."""
+    return render_template("home.html", network=network_overview(), counts=live_counts(),
+                           events=events.upcoming(limit=HOME_EVENTS))
 
 
 @bp.get("/healthz")

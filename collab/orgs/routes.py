@@ -8,6 +8,9 @@ from . import services
 from .labels import COUNTRY_LABELS, ORG_KIND_LABELS
 
 bp = Blueprint("orgs", __name__, url_prefix="/<lang:lang>/organisations")
+# Other features add to a profile page: provider(org, viewer) -> template context
+# (connected in collab/subscribers.py; events lists the events the organisation hosts).
+profile_context_providers: list = []
 
 
 def page_arg() -> int:
@@ -35,10 +38,13 @@ def directory():
 
 @bp.get("/<key>")
 def profile(key: str):
-    """An organisation's bilingual profile with its facts and members."""
+    """An organisation's bilingual profile with its facts, members and the events it hosts."""
     org = services.get_by_key(key, viewer=current_user)
     if org is None:
         abort(404)
     show_pending = current_user.is_authenticated and current_user.is_admin
+    context = {}
+    for provider in profile_context_providers:
+        context.update(provider(org, current_user))
     return render_template("orgs/profile.html", org=org,
-                           members=services.members(org, include_pending=show_pending))
+                           members=services.members(org, include_pending=show_pending), **context)
