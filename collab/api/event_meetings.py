@@ -81,9 +81,7 @@ def _id_list(data: dict, name: str, fields: dict) -> list[int]:
 
 def _registrant_event(event_id: int):
     event = _event(event_id)
-    if not event.has_meetings:
-        raise ApiError(409, "no_meetings", _("This event has no one-to-one meetings: only matchmaking days with "
-                                             "tables have them."))
+    meetings.require_meetings(event)
     if not meetings.may_wish(event, current_user):
         raise ApiError(403, "forbidden", _("Register for the event to choose whom you want to meet."))
     return event
@@ -117,9 +115,7 @@ def put_event_wishes(event_id: int):
 def get_event_schedule(event_id: int):
     """The event's scheduled meetings and how many wishes they leave unmet (organisers)."""
     event = _organised(event_id)
-    if not event.has_meetings:
-        raise ApiError(409, "no_meetings", _("This event has no one-to-one meetings: only matchmaking days with "
-                                             "tables have them."))
+    meetings.require_meetings(event)
     scheduled = meetings.schedule_of(event)
     return jsonify(_schedule_json(event, scheduled, len(meetings.unmet_wishes(event, meetings=scheduled))))
 
@@ -168,9 +164,7 @@ def cancel_event_meeting(event_id: int, meeting_id: int):
 def get_event_agenda(event_id: int):
     """The caller's own scheduled meetings at the event, in time order, times in UTC."""
     event = _event(event_id)
-    if not event.has_meetings:
-        raise ApiError(409, "no_meetings", _("This event has no one-to-one meetings: only matchmaking days with "
-                                             "tables have them."))
+    meetings.require_meetings(event)
     entries = meetings.agenda_of(event, current_user)
     return jsonify({
         "event_id": event.id, "timezone": event.timezone, "generated_at": iso(event.schedule_generated_at),

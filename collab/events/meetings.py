@@ -68,7 +68,8 @@ def _authenticated(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
-def _require_meetings(event: Event) -> None:
+def require_meetings(event: Event) -> None:
+    """Refuse (409) what only a matchmaking day with tables has."""
     if not event.has_meetings:
         raise WrongState(_l("This event has no one-to-one meetings: only matchmaking days with tables have them."),
                          code="no_meetings")
@@ -143,7 +144,7 @@ def set_wishes(event: Event, user, project_ids, need_ids, now: datetime | None =
     """Replace ``user``'s wishes at ``event`` with these featured projects and needs."""
     if not may_wish(event, user):
         raise NotAllowed(_l("Register for the event to choose whom you want to meet."))
-    _require_meetings(event)
+    require_meetings(event)
     if not wishes_open(event, now):
         raise WrongState(_l("Wishes can be changed until the event begins."), code="wishes_closed")
     project_ids, need_ids = list(dict.fromkeys(project_ids or [])), list(dict.fromkeys(need_ids or []))
@@ -350,7 +351,7 @@ def _scheduled(event: Event) -> list[Meeting]:
 
 
 def _check_schedulable(event: Event) -> None:
-    _require_meetings(event)
+    require_meetings(event)
     if event.status != "published":
         raise WrongState(_l("The schedule can only be made for a published event."), code="wrong_state")
 
