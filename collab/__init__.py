@@ -117,9 +117,11 @@ def configure_blueprints(app: Flask) -> None:
     from .needs.routes import bp as needs_bp
     from .orgs.routes import bp as orgs_bp
     from .projects.routes import bp as projects_bp
+    from .reports.routes import bp as reports_bp
     from .workspace.routes import bp as workspace_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, projects_bp, needs_bp, events_bp, matching_bp, workspace_bp, mentors_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, projects_bp, needs_bp, events_bp, matching_bp, workspace_bp, mentors_bp, reports_bp, admin_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,18 @@ class ServiceError(Exception):
             self.status = status
 
 
+class InvalidFields(ServiceError):
+    """Several inputs at fault at once (a report's figures): ``fields`` maps each input's
+    name to its translated messages; the form shows each beside its field, the API lists
+    them all."""
+
+    def __init__(self, fields: dict[str, list], message=None):
+        from flask_babel import lazy_gettext as _l
+
+        super().__init__(message or _l("Some figures need correcting."))
+        self.fields = fields
+
+
 class NotAllowed(ServiceError):
     status, code = 403, "forbidden"
 

@@ -52,6 +52,8 @@ def service_error_response(error):
     lists its message under that field."""
     message = str(error.message)
     fields = {error.field: [message]} if error.field else None
+    if getattr(error, "fields", None):
+        fields = {name: [str(m) for m in messages] for name, messages in error.fields.items()}
     if error.status == 400:
         return api_error(400, "validation_error", message, fields)
     return api_error(error.status, error.code or code_for_status(error.status), message, fields)

@@ -1,9 +1,9 @@
 """Precomputed matches, introductions (对接) and each user's match preferences."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, JSON, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -37,6 +37,9 @@ class Match(db.Model):
 
 INTRODUCTION_STATUSES = ("proposed", "accepted", "declined", "meeting_held", "agreement_signed")
 DECLINE_REASONS = ("not_relevant", "too_early", "budget", "already_solved", "other")
+# 技术合同 kinds as the technology market registers them, then investment and other deals.
+CONTRACT_TYPES = ("technology_transfer", "technology_development", "technology_service", "technology_consulting",
+                  "investment", "other")
 
 
 class Introduction(db.Model):
@@ -46,6 +49,7 @@ class Introduction(db.Model):
     __table_args__ = (
         UniqueConstraint("need_id", "project_id", name="uq_introductions_pair"),
         Index("ix_introductions_status_created", "status", "created_at"),
+        Index("ix_introductions_signed_on", "signed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,10 +67,18 @@ class Introduction(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The contract a signing records (签约); the other party confirms it, and only
+    # confirmed contracts count in reports.
+    contract_type: Mapped[str | None] = mapped_column(String(32))
+    contract_value_cny: Mapped[int | None] = mapped_column(BigInteger)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    contract_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contract_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contract_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     need = relationship("Need", lazy="joined")
     project = relationship("Project", lazy="joined")
-    initiator = relationship("User", lazy="joined")
+    initiator = relationship("User", lazy="joined", foreign_keys=[initiator_id])
 
     item_type = "introduction"
 

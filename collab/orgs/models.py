@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, JSON, String, Text, Float, Index
+from sqlalchemy import Boolean, ForeignKey, JSON, String, Text, Float, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -78,3 +78,24 @@ class Indicator(db.Model):
     baseline_2020: Mapped[float | None] = mapped_column(Float)
     target_2023: Mapped[float | None] = mapped_column(Float)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class IndicatorTarget(db.Model):
+    """A target an organisation's own plan publishes for an indicator over a span of
+    years (喀什 2021–2023, 达坂城 2023–2025, the Ürümqi base's 2021–2023 table): the value
+    to reach by the end of the span, or reached in total over it when ``cumulative`` (累计)."""
+
+    __tablename__ = "indicator_targets"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "code", "start_year", "end_year", name="uq_indicator_targets_span"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(ForeignKey("indicators.code", ondelete="CASCADE"))
+    start_year: Mapped[int]
+    end_year: Mapped[int]
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..db import paginate
 from ..extensions import db
-from .models import Indicator, Organisation, Sector
+from .models import Indicator, IndicatorTarget, Organisation, Sector
 
 
 def _data(name: str) -> dict:
@@ -31,7 +31,7 @@ def unique_key(name: str) -> str:
 
 def load_reference_data() -> dict[str, int]:
     """Upsert sectors, indicator definitions and the real organisations (idempotent)."""
-    counts = {"sectors": 0, "indicators": 0, "organisations": 0}
+    counts = {"sectors": 0, "indicators": 0, "organisations": 0, "targets": 0}
     for position, item in enumerate(_data("sectors.json")["sectors"]):
         sector = db.session.get(Sector, item["code"]) or Sector(code=item["code"])
         sector.zh, sector.en = item["zh"], item["en"]
@@ -65,7 +65,38 @@ def load_reference_data() -> dict[str, int]:
         if item.get("parent"):
             by_key[item["key"]].parent_id = by_key[item["parent"]].id
     db.session.flush()
+    counts["targets"] = _load_targets(_data("indicators.json"), by_key)
     return counts
+
+
+# The Ürümqi base's own 2021–2023 table is given inside each indicator's definition.
+_URUMQI_TABLE = ("urumqi-hitech", 2021, 2023, "乌鲁木齐高新区（新市区）双创示范基地主要指标 (2020 → 2023)")
+
+
+def _load_targets(data: dict, by_key: dict[str, Organisation]) -> int:
+    """Upsert the published targets (idempotent: one row per organisation, span and code)."""
+    rows = []
+    key, start, end, source = _URUMQI_TABLE
+    for item in data["indicators"]:
+        if item.get("target_2023") is not None:
+            rows.append((key, start, end, item["code"], item.get("baseline_2020"), item["target_2023"], False, source))
+    for item in data.get("targets", []):
+        first, _, last = item["period"].partition("-")
+        rows.append((item["organisation"], int(first), int(last or first), item["code"], item.get("baseline"),
+                     item["target"], bool(item.get("cumulative")), item.get("source")))
+    for key, start, end, code, baseline, target, cumulative, source in rows:
+        org = by_key.get(key)
+        if org is None:
+            continue
+        row = db.session.scalar(select(IndicatorTarget).where(
+            IndicatorTarget.organisation_id == org.id, IndicatorTarget.code == code,
+            IndicatorTarget.start_year == start, IndicatorTarget.end_year == end))
+        if row is None:
+            row = IndicatorTarget(organisation_id=org.id, code=code, start_year=start, end_year=end)
+            db.session.add(row)
+        row.baseline, row.target, row.cumulative, row.source = baseline, target, cumulative, source
+    db.session.flush()
+    return len(rows)
 
 
 def list_sectors() -> list[Sector]:
