@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, Iterator
 
 from sqlalchemy import DateTime, event, select, func
@@ -21,6 +22,20 @@ MAX_ID = 2**31 - 1
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC (tests freeze it with time-machine)."""
     return datetime.now(timezone.utc)
+
+
+# Dates the network reports in (deadlines, landings, signings, report periods) are
+# Beijing-time days, as the bases keep them.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_date(moment: datetime | None) -> date | None:
+    """The Beijing-time day of an instant."""
+    return moment.astimezone(BEIJING).date() if moment is not None else None
+
+
+def today_in_beijing() -> date:
+    return utcnow().astimezone(BEIJING).date()
 
 
 def iso(value: datetime | None) -> str | None:

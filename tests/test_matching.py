@@ -3,6 +3,7 @@ the rules for expired and anonymous items, introductions (对接) and the weekly
 from __future__ import annotations
 
 import pytest
+from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from collab.extensions import db
@@ -115,6 +116,8 @@ def test_members_only_need_is_not_recommended_to_a_pending_member(people, create
 # --- introductions ----------------------------------------------------------------------
 
 def test_introduction_flow_notifies_each_party_in_their_language(pair, people, outbox):
+    from collab.errors import WrongState
+
     need, project = pair
     intro = introductions.express_interest(people["enterprise"], need, project, "我们想试点你们的产线。")
     db.session.commit()
@@ -125,7 +128,13 @@ def test_introduction_flow_notifies_each_party_in_their_language(pair, people, o
     db.session.commit()
     assert outbox()[-1].recipient == people["enterprise"].email and outbox()[-1].locale == "zh"
     introductions.act(intro, "meeting_held", people["enterprise"])
-    introductions.act(intro, "agreement_signed", people["center"])
+    from collab.matching import contracts
+
+    with pytest.raises(WrongState):  # a signing without its contract
+        introductions.act(intro, "agreement_signed", people["center"])
+    contracts.record_contract(intro, people["center"], {"contract_type": "technology_service",
+                                                        "contract_value_cny": "800000",
+                                                        "signed_on": contracts.today_in_beijing().isoformat()})
     db.session.commit()
     intro = reload(intro)
     assert intro.status == "agreement_signed" and intro.signed_at and intro.meeting_at
@@ -285,7 +294,12 @@ def test_api_introduction_lifecycle(pair, people, client):
     assert client.post(f"/api/v1/introductions/{intro_id}/meeting_held", headers=center).status_code == 409
     accepted = client.post(f"/api/v1/introductions/{intro_id}/accept", headers=center)
     assert accepted.status_code == 200 and accepted.json["contacts"]["need"]["email"] == people["enterprise"].email
-    assert client.post(f"/api/v1/introductions/{intro_id}/agreement_signed", headers=enterprise).json["status"] == "agreement_signed"
+    contract = {"contract_type": "technology_service", "contract_value_cny": 800_000,
+                "signed_on": reload(db.session.get(Introduction, intro_id)).created_at.astimezone(
+                    ZoneInfo("Asia/Shanghai")).date().isoformat()}
+    assert client.post(f"/api/v1/introductions/{intro_id}/agreement_signed", headers=enterprise).status_code == 400
+    assert client.post(f"/api/v1/introductions/{intro_id}/agreement_signed", headers=enterprise,
+                       json=contract).json["status"] == "agreement_signed"
     duplicate = client.post("/api/v1/introductions", json={"need_id": need.id, "project_id": project.id,
                                                            "message": "again"}, headers=center)
     assert duplicate.status_code == 409

@@ -280,6 +280,11 @@ class KindApi:
         """What the detail adds for this caller."""
         return {}
 
+    def transition(self, item, target: str, note: str | None, body: dict, viewer) -> None:
+        """Make the lifecycle step ``target``; ``body`` is the whole request (projects read
+        the landing record of ``"to": "landed"`` from it)."""
+        content.transition_item(item, target, viewer, note)
+
 
 KIND_APIS: dict[str, KindApi] = {}
 
@@ -343,7 +348,7 @@ def content_api(kind: ItemKind) -> None:
         if not content.party_of(item, current_user):
             raise ApiError(403)
         target, note = _transition_args(kind)
-        content.transition_item(item, target, current_user, note)
+        hooks.transition(item, target, note, json_body(), current_user)
         return jsonify(item_json(item, current_user))
 
     name, plural = kind.name, kind.plural

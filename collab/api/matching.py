@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..matching import introductions
+from ..matching.contracts import contract_json
 from ..matching.models import Introduction
 from ..matching.store import needs_for_project, projects_for_need
 from ..content.kinds import kind_named
@@ -67,6 +68,7 @@ def introduction_json(intro: Introduction) -> dict:
         "created_at": iso(intro.created_at), "accepted_at": iso(intro.accepted_at),
         "meeting_at": iso(intro.meeting_at), "signed_at": iso(intro.signed_at),
         "contacts": ({"need": _contact(intro.need), "project": _contact(intro.project)} if contacts else None),
+        "contract": contract_json(intro),
     }
 
 

@@ -82,9 +82,12 @@ def express_interest(user, need: Need, project: Project, message: str) -> Introd
 
 
 def act(intro: Introduction, action: str, user, *, reason: str | None = None, note: str | None = None) -> None:
-    """Accept, decline, or record the meeting or the signed agreement."""
+    """Accept, decline, or record the meeting (the signed agreement: contracts.record_contract)."""
     if action not in ACTIONS:
         raise WrongState(_l("This step is not possible."))
+    if action == "agreement_signed":
+        # A signing records its contract: collab.matching.contracts.record_contract.
+        raise WrongState(_l("Record the contract (type, value and date) to mark the agreement signed."))
     sources, target, who = ACTIONS[action]
     if not is_party(intro, user):
         raise NotAllowed(_l("Only the two parties take this step."))
@@ -108,9 +111,6 @@ def act(intro: Introduction, action: str, user, *, reason: str | None = None, no
         intro.accepted_at = now
     elif action == "meeting_held":
         intro.meeting_at = now
-    elif action == "agreement_signed":
-        intro.signed_at = now
-        intro.meeting_at = intro.meeting_at or now
     _record(intro, previous, target, user, note=note, reason=reason)
     for person in parties(intro):
         if person.id != user.id:

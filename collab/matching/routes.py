@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 
 from ..auth.sessions import admin_required
 from ..content.views import ActionForm
-from ..errors import attempt
+from ..errors import InvalidFields, ServiceError, attempt
+from ..unit_of_work import rollback
 from ..extensions import db
 from ..content.kinds import kind_named
 from ..content.services import get_visible
-from . import introductions
+from . import contracts, introductions
+from .contract_forms import ContractForm
 from .digest import preference
 from .forms import DeclineForm, DigestForm, InterestForm
 from .models import Introduction
@@ -52,11 +54,7 @@ def _visible(intro_id: int) -> Introduction:
     return intro
 
 
-@bp.get("/introductions/<int:intro_id>")
-@login_required
-def introduction(intro_id: int):
-    """One introduction; contacts are shown once it is accepted."""
-    intro = _visible(intro_id)
+def _introduction_page(intro: Introduction, contract_form=None):
     my_side = introductions.side_of(current_user, intro.need, intro.project)
     responder = "project" if intro.initiator_side == "need" else "need"
     return render_template(
@@ -64,7 +62,55 @@ def introduction(intro_id: int):
         my_side=my_side, is_responder=my_side == responder, action_form=ActionForm(),
         decline_form=DeclineForm(),
         contacts_visible=intro.status in ("accepted", "meeting_held", "agreement_signed"),
+        contract_form=contract_form or ContractForm(), contract_labels=contracts.CONTRACT_TYPE_LABELS,
+        may_confirm_contract=contracts.may_confirm(intro, current_user),
     )
+
+
+@bp.get("/introductions/<int:intro_id>")
+@login_required
+def introduction(intro_id: int):
+    """One introduction; contacts are shown once it is accepted."""
+    return _introduction_page(_visible(intro_id))
+
+
+@bp.post("/introductions/<int:intro_id>/agreement_signed")
+@login_required
+def agreement_signed(intro_id: int):
+    """Agreement signed, with its contract (type, value, date); the other party confirms it."""
+    intro = _visible(intro_id)
+    if not introductions.is_party(intro, current_user):
+        abort(403)
+    form = ContractForm()
+    if not form.validate_on_submit():
+        return _introduction_page(intro, form)
+    try:
+        contracts.record_contract(intro, current_user, form.contract_data())
+    except InvalidFields as error:
+        rollback()
+        for name, messages in error.fields.items():
+            form[name].errors = [*form[name].errors, *(str(m) for m in messages)]
+        return _introduction_page(intro, form)
+    except ServiceError as error:
+        rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(str(error.message), "danger")
+    else:
+        flash(_("The contract is recorded. The other party is asked to confirm it."), "success")
+    return redirect(url_for("matching.introduction", intro_id=intro_id))
+
+
+@bp.post("/introductions/<int:intro_id>/contract/confirm")
+@login_required
+def confirm_contract(intro_id: int):
+    """The other party confirms the contract as recorded."""
+    intro = _visible(intro_id)
+    if not introductions.is_party(intro, current_user):
+        abort(403)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: contracts.confirm_contract(intro, current_user), _("The contract is confirmed."))
+    return redirect(url_for("matching.introduction", intro_id=intro_id))
 
 
 @bp.post("/introductions/<int:intro_id>/<action>")

@@ -87,19 +87,31 @@ class ProjectKind(ItemKind):
             .distinct().order_by(Project.city).limit(100))
         return {"cities": [(city, city) for city in cities]}
 
+    def before_transition(self, item, name: str, actor) -> None:
+        # Landing asks for its record (city, base, date, company…): collab/projects/landing.py.
+        if name == "landed" and item.landing is None:
+            from ..errors import WrongState
+
+            raise WrongState(_l("Record the landing first: the city, the receiving base, the date and the "
+                                "company registered in Xinjiang."), code="landing_required")
+
     def detail_context(self, item, viewer) -> dict:
         from .forms import AttachmentForm
+        from .landing_routes import landing_context
         from .services import MAX_ATTACHMENTS
 
-        return {"attachment_form": AttachmentForm(), "max_attachments": MAX_ATTACHMENTS}
+        return {"attachment_form": AttachmentForm(), "max_attachments": MAX_ATTACHMENTS,
+                **landing_context(item, viewer)}
 
     def detail_json(self, item) -> dict:
         from flask import url_for
 
+        from .landing import landing_json
+
         return {"attachments": [
             {"id": a.id, "filename": a.filename, "kind": a.kind, "size": a.size, "content_type": a.content_type,
              "url": url_for("projects.download", lang="en", project_id=item.id, attachment_id=a.id)}
-            for a in item.attachments]}
+            for a in item.attachments], "landing": landing_json(item.landing)}
 
     def to_json(self, item) -> dict:
         data = super().to_json(item)

@@ -67,3 +67,4 @@ def delete_attachment(project_id: int, attachment_id: int):
     return redirect(url_for("projects.detail", project_id=project_id))
 
 
+from . import landing_routes  # noqa: E402,F401  (the landing pages, on this blueprint)
