@@ -23,6 +23,10 @@ def connect_subscribers() -> None:
     from .notifications import services as notifications
     from .notifications.messages import RENDERERS
     from .orgs.routes import profile_context_providers as org_profile_context_providers
+    from .projects.landing import landing_message
+    from .projects.profile import organisation_landings
+    from .matching.contracts import contract_message
+    from .reports.notices import report_message
     from .search import index as search_index
 
     # Order matters only for reading: the index and the stored matches first, then the
@@ -34,7 +38,12 @@ def connect_subscribers() -> None:
         detail_context_providers.append(recommendations)
     RENDERERS["introduction_"] = introduction_message
     RENDERERS["event_"] = event_message
+    RENDERERS["landing_"] = landing_message
+    RENDERERS["contract_"] = contract_message
+    RENDERERS["report_"] = report_message
     if digest_settings not in profile_context_providers:
         profile_context_providers.append(digest_settings)
     if organisation_events not in org_profile_context_providers:
         org_profile_context_providers.append(organisation_events)
+    if organisation_landings not in org_profile_context_providers:
+        org_profile_context_providers.append(organisation_landings)

@@ -28,6 +28,7 @@ pytest_plugins = [
     "factories.accounts",
     "factories.content",
     "factories.mentors",
+    "factories.reports",
 ]
 
 

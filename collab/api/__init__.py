@@ -29,7 +29,9 @@ def handle_api_error(error: ApiError):
 from . import content, matching, routes  # noqa: E402,F401
 from . import mentors  # noqa: E402,F401
 from . import events  # noqa: E402,F401  (before the content API: it sets the events' hooks)
+from . import landings  # noqa: E402,F401  (before the content API: it sets the projects' hooks)
 from . import event_registrations  # noqa: E402,F401
 from . import event_meetings  # noqa: E402,F401
+from . import reports  # noqa: E402,F401  (indicators, indicator reports, evaluation)
 
 content.register_content_api()

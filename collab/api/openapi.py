@@ -219,7 +219,7 @@ SCHEMAS.update({
         "organisation_hidden": {"type": "boolean"},
         "owner_id": {"type": "integer"}, "created_at": UTC_TIME, "updated_at": UTC_TIME,
         "published_at": {"oneOf": [UTC_TIME, {"type": "null"}]}}},
-    "ProjectDetail": {"allOf": [_ref("Project"), {"type": "object", "required": ["history", "attachments"],
+    "ProjectDetail": {"allOf": [_ref("Project"), {"type": "object", "required": ["history", "attachments", "landing"],
                                                   "properties": {
         "history": {"type": "array", "items": _ref("StatusChange"),
                     "description": "Every status change, oldest first: incubated offshore, landed in Xinjiang"},
@@ -228,7 +228,9 @@ SCHEMAS.update({
             "id": {"type": "integer"}, "filename": {"type": "string"},
             "kind": {"type": "string", "enum": ["business_plan", "pitch_deck", "other"]},
             "size": {"type": "integer"}, "content_type": {"type": "string"},
-            "url": {"type": "string", "description": "Download link (same visibility as the project)"}}}}}}]},
+            "url": {"type": "string", "description": "Download link (same visibility as the project)"}}}},
+        "landing": {"oneOf": [_ref("Landing"), {"type": "null"}],
+                    "description": "Where the project landed in Xinjiang (null until it is recorded)"}}}]},
     "NeedInput": {"type": "object", "description": (
         "A need as written by its enterprise. Title and description: at least one language each; "
         "the deadline (a Beijing date) must be after today. PATCH takes any subset."), "properties": {
@@ -261,7 +263,10 @@ SCHEMAS.update({
         "to": {"type": "string", "description": (
             "Projects: in_incubation, landed, graduated, closed; needs: in_talks, open, fulfilled, withdrawn; "
             "both: withdraw (back to draft from review)")},
-        "note": _text(1000, "For the record, shown in the history")}},
+        "note": _text(1000, "For the record, shown in the history"),
+        "landing": {**_ref("LandingInput"), "description": (
+            "Projects, required with \"to\": \"landed\" (the step is refused without it: 400 with "
+            "fields named landing.<field>, or landing when the object is missing; nothing is saved)")}}},
     "ReviewItem": {"allOf": [
         {"type": "object", "required": ["type", "submitted_at", "edit_of_live_item"], "properties": {
             "type": {"type": "string", "enum": ["project", "need"]},
@@ -407,7 +412,8 @@ SCHEMAS.update({
             {"type": "null"}]}}},
     "Introduction": {"type": "object", "required": [
         "id", "need_id", "project_id", "status", "initiator_side", "message", "score", "decline_reason",
-        "decline_note", "created_at", "accepted_at", "meeting_at", "signed_at", "contacts"], "properties": {
+        "decline_note", "created_at", "accepted_at", "meeting_at", "signed_at", "contacts", "contract"],
+        "properties": {
         "id": {"type": "integer"}, "need_id": {"type": "integer"}, "project_id": {"type": "integer"},
         "status": {"type": "string", "enum": INTRODUCTION_STATUSES},
         "initiator_side": {"type": "string", "enum": ["need", "project"],
@@ -419,7 +425,9 @@ SCHEMAS.update({
         "signed_at": _NULLABLE_TIME,
         "contacts": {"oneOf": [{"type": "object", "required": ["need", "project"], "properties": {
             "need": _ref("IntroductionContact"), "project": _ref("IntroductionContact")}}, {"type": "null"}],
-            "description": "Both sides' contacts, once accepted (null before, and after a decline)"}}},
+            "description": "Both sides' contacts, once accepted (null before, and after a decline)"},
+        "contract": {"oneOf": [_ref("Contract"), {"type": "null"}],
+                     "description": "The contract recorded when the agreement was signed (null before)"}}},
     "IntroductionInput": {"type": "object", "required": ["need_id", "project_id", "message"], "properties": {
         "need_id": {"type": "integer"}, "project_id": {"type": "integer"},
         "message": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "To the other side"}}},
@@ -460,9 +468,10 @@ PATHS.update({
         "responses": {"200": _json("The introduction", _ref("Introduction")), **_error_responses(401, 404)}}},
     "/introductions/{id}/{action}": {"post": {
         "operationId": "actOnIntroduction", "tags": ["matching"],
-        "summary": "accept or decline (the side that did not initiate), meeting_held or agreement_signed (either party)",
+        "summary": "accept or decline (the side that did not initiate), meeting_held (either party); "
+                   "agreement_signed has its own operation (signIntroduction)",
         "parameters": [_path_id(), {"name": "action", "in": "path", "required": True, "schema": {
-            "type": "string", "enum": ["accept", "decline", "meeting_held", "agreement_signed"]}}, ACCEPT_LANGUAGE],
+            "type": "string", "enum": ["accept", "decline", "meeting_held"]}}, ACCEPT_LANGUAGE],
         "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("IntroductionAction")}}},
         "responses": {"200": _json("The introduction in its new status; the other party is told",
                                    _ref("Introduction")),
@@ -932,6 +941,275 @@ PATHS.update({
 })
 
 
+# --- indicators, indicator reports, the annual evaluation (collab/api/reports.py) -------------------
+
+REPORT_STATUSES = ["draft", "submitted", "returned", "accepted"]
+INDICATOR_UNITS = ["count", "cny", "100m_cny", "m2", "percent", "per_10k_people"]
+MONEY_UNITS = ["cny", "10k_cny", "100m_cny"]
+_PERIOD = {"type": "string", "pattern": "^(20[0-9]{2}|2100)(-Q[1-4])?$",
+           "description": "A year (2026) or a quarter (2026-Q3), years 2000–2100; a period that has not begun "
+                          "(in Beijing time) is a 400"}
+_FIGURES = {"type": "object", "description": (
+    "Indicator code → figure (a number ≥ 0, or a numeric string; null clears it). Money figures are read in the "
+    "unit given in units (default: the indicator's own unit) and stored in the indicator's own unit; counts are "
+    "whole numbers; percentages at most 100; at most 10^15. An unknown code, a negative or non-numeric figure "
+    "is a 400 with fields keyed by indicator code"),
+    "additionalProperties": {"type": ["number", "string", "null"]}}
+_UNITS = {"type": "object", "description": "Indicator code → the unit its money figure is given in (元, 万元, 亿元)",
+          "additionalProperties": {"type": "string", "enum": MONEY_UNITS}}
+_REPORT_ID = _path_id(description="The report's id (larger than any id: 404)")
+_ONE_REPORT = [_REPORT_ID, ACCEPT_LANGUAGE]
+_REPORT_STATE = {**_error_responses(400, 401, 403, 404),
+                 "409": {**_error_responses(409)["409"], "description": "Not possible from the report's status "
+                                                                       "(locked, not submitted, already corrected)"}}
+
+SCHEMAS.update({
+    "Indicator": {"type": "object", "required": ["code", "level", "unit", "zh", "en"], "properties": {
+        "code": {"type": "string"}, "level": {"type": "string", "enum": ["base", "incubator"],
+                                              "description": "Who reports it: bases or incubators"},
+        "unit": {"type": "string", "enum": INDICATOR_UNITS}, "zh": {"type": "string"}, "en": {"type": "string"}}},
+    "IndicatorTarget": {"type": "object", "required": [
+        "organisation", "code", "period", "baseline", "target", "cumulative", "source"], "properties": {
+        "organisation": {"type": "object", "required": ["id", "key"], "properties": {
+            "id": {"type": "integer"}, "key": {"type": ["string", "null"]}}},
+        "code": {"type": "string"}, "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$",
+                                               "description": "The plan's span of years, e.g. 2021-2023"},
+        "start_year": {"type": "integer"}, "end_year": {"type": "integer"},
+        "baseline": {"type": ["number", "null"]}, "target": {"type": "number"},
+        "cumulative": {"type": "boolean", "description": "The target is a total over the span (累计)"},
+        "source": NULLABLE_STRING}},
+    "Indicators": {"type": "object", "required": ["indicators", "targets"], "properties": {
+        "indicators": {"type": "array", "items": _ref("Indicator")},
+        "targets": {"type": "array", "items": _ref("IndicatorTarget")}}},
+    "ReportInput": {"type": "object", "required": ["period"], "description": (
+        "A new report: the platform's figures are prefilled, then these figures override them. Nothing is saved "
+        "on a 400; 409 when a report of the period is already open or accepted (correct it with /revise)"),
+        "properties": {"period": _PERIOD, "values": _FIGURES, "units": _UNITS}},
+    "ReportUpdate": {"type": "object", "description": "Figures to change on a draft or returned report (409 when "
+                                                      "locked); the others stay",
+                     "properties": {"values": _FIGURES, "units": _UNITS}},
+    "ReportReview": {"type": "object", "required": ["decision"], "properties": {
+        "decision": {"type": "string", "enum": ["accept", "return"]},
+        "comment": {"type": ["string", "null"], "maxLength": 2000,
+                    "description": "Required when returning: what needs correcting"}}},
+    "Report": {"type": "object", "required": [
+        "id", "organisation", "period", "year", "quarter", "version", "status", "values", "prefilled",
+        "review_comment", "submitted_at", "reviewed_at", "previous_id", "superseded_at", "locked"], "properties": {
+        "id": {"type": "integer"}, "organisation": _ref("OrganisationRef"), "period": _PERIOD,
+        "year": {"type": "integer"}, "quarter": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
+        "version": {"type": "integer", "minimum": 1}, "status": {"type": "string", "enum": REPORT_STATUSES},
+        "values": {"type": "object", "additionalProperties": {"type": "number"},
+                   "description": "Indicator code → figure in the indicator's own unit"},
+        "prefilled": {"type": "object", "description": "What the platform holds, by indicator code",
+                      "additionalProperties": {"type": "object", "required": ["value", "source"], "properties": {
+                          "value": {"type": ["number", "null"]}, "source": NULLABLE_STRING}}},
+        "review_comment": NULLABLE_STRING, "submitted_at": _NULLABLE_TIME, "reviewed_at": _NULLABLE_TIME,
+        "previous_id": {"type": ["integer", "null"], "description": "The version this one corrects"},
+        "superseded_at": {**_NULLABLE_TIME, "description": "When a later accepted version replaced it"},
+        "locked": {"type": "boolean", "description": "Submitted or accepted: no edits"},
+        "current": {"type": "boolean", "description": "The accepted version that counts"},
+        "created_at": UTC_TIME, "updated_at": UTC_TIME,
+        "history": {"type": "array", "items": _ref("StatusChange")}}},
+    "EvaluationRow": {"type": "object", "required": ["code", "value", "target", "met", "consecutive_misses"],
+                      "properties": {
+        "code": {"type": "string"}, "unit": {"type": "string", "enum": INDICATOR_UNITS},
+        "value": {"type": ["number", "null"], "description": "The accepted annual figure"},
+        "compared": {"type": ["number", "null"], "description": "What is compared: the figure, or the running "
+                                                                "total for a cumulative target"},
+        "target": {"type": ["number", "null"], "description": "The year's target (a milestone within a span)"},
+        "met": {"type": ["boolean", "null"], "description": "null: no target, or no figure"},
+        "consecutive_misses": {"type": "integer", "minimum": 0},
+        "target_span": {"type": ["string", "null"]}, "cumulative": {"type": ["boolean", "null"]}}},
+    "Evaluation": {"type": "object", "required": ["organisation", "year", "indicators", "summary"], "properties": {
+        "organisation": _ref("OrganisationRef"), "year": {"type": "integer"},
+        "level": {"type": "string", "enum": ["base", "incubator"]}, "has_report": {"type": "boolean"},
+        "indicators": {"type": "array", "items": _ref("EvaluationRow")},
+        "summary": {"type": "object", "properties": {
+            "met": {"type": "integer"}, "not_met": {"type": "integer"}, "no_target": {"type": "integer"},
+            "no_figure": {"type": "integer"}, "missed_twice": {"type": "array", "items": {"type": "string"}}}}}},
+})
+
+
+def _report_step(operation: str, summary: str, description: str, status: str = "200", body: str | None = None,
+                 errors: dict | None = None) -> dict:
+    operation_doc = {"operationId": operation, "tags": ["reports"], "summary": summary, "parameters": _ONE_REPORT,
+                     "responses": {status: _json(description, _ref("Report")), **(errors or _REPORT_STATE)}}
+    if body:
+        operation_doc["requestBody"] = _body(body)
+    return {"post": operation_doc}
+
+
+PATHS.update({
+    "/indicators": {"get": {
+        "operationId": "listIndicators", "tags": ["reports"], "security": [{}, {"bearer": []}],
+        "summary": "The indicator definitions (code, level, unit, names) and the targets the organisations' own "
+                   "plans publish, per organisation and span of years",
+        "responses": {"200": _json("Definitions and targets", _ref("Indicators"))}}},
+    "/organisations/{id}/reports": {
+        "get": {"operationId": "listOrganisationReports", "tags": ["reports"],
+                "summary": "The organisation's indicator reports, latest period and version first (its members, "
+                           "admins; others 403)",
+                "parameters": [_path_id(description="The organisation's id"), *PAGE_PARAMS, ACCEPT_LANGUAGE],
+                "responses": {"200": _json("A page of reports (without history)", _page_of("Report")),
+                              **_error_responses(400, 401, 403, 404)}},
+        "post": {"operationId": "createOrganisationReport", "tags": ["reports"],
+                 "summary": "File a report (a draft) for a period: approved members of the reporting organisation, "
+                            "its administrators",
+                 "parameters": [_path_id(description="The organisation's id"), ACCEPT_LANGUAGE],
+                 "requestBody": _body("ReportInput"),
+                 "responses": {"201": _json("The new draft, its prefilled figures marked with their source",
+                                            _ref("Report")),
+                               **_error_responses(400, 401, 403, 404),
+                               "409": {**_error_responses(409)["409"],
+                                       "description": "A report of this period is already open, or accepted"}}}},
+    "/reports/{id}": {
+        "get": {"operationId": "getReport", "tags": ["reports"],
+                "summary": "One report version with its history (members of the organisation, admins; others 404)",
+                "parameters": _ONE_REPORT,
+                "responses": {"200": _json("The report", _ref("Report")), **_error_responses(401, 404)}},
+        "patch": {"operationId": "updateReport", "tags": ["reports"],
+                  "summary": "Change the figures of a draft or returned report (filers)", "parameters": _ONE_REPORT,
+                  "requestBody": _body("ReportUpdate"),
+                  "responses": {"200": _json("The report", _ref("Report")), **_REPORT_STATE}}},
+    "/reports/{id}/submit": _report_step(
+        "submitReport", "Draft or returned → submitted (filers); the parent base's admins are told",
+        "The submitted report (locked)"),
+    "/reports/{id}/review": _report_step(
+        "reviewReport", "Accept (locks it; an older accepted version is superseded) or return with a comment: "
+                        "admins of the parent base, or of the network", "The reviewed report", body="ReportReview"),
+    "/reports/{id}/revise": _report_step(
+        "reviseReport", "Correct the accepted version in force: a new draft version with its figures (the "
+                        "accepted one counts until the new one is accepted)", "The new draft version", status="201"),
+    "/reports/{id}/export": {"get": {
+        "operationId": "exportReport", "tags": ["reports"],
+        "summary": "The report in the bases' layout, Chinese headers and units (CSV: UTF-8 with a BOM)",
+        "parameters": [*_ONE_REPORT, _query("format", "xlsx (default) or csv",
+                                           {"type": "string", "enum": ["xlsx", "csv"], "default": "xlsx"})],
+        "responses": {"200": {"description": "The file", "content": {
+            _XLSX: {"schema": {"type": "string", "format": "binary"}}, _CSV: {"schema": {"type": "string"}}}},
+            **_error_responses(400, 401, 404)}}},
+    "/evaluations": {"get": {
+        "operationId": "listEvaluations", "tags": ["reports"],
+        "summary": "The annual evaluation (年度绩效考评, admins): per reporting organisation each indicator's "
+                   "accepted figure against its target, met, and the consecutive missed years",
+        "parameters": [_query("year", "The year, 2000–2100 (required)",
+                              {"type": "integer", "minimum": 2000, "maximum": 2100}) | {"required": True},
+                       _query("format", "json (default), xlsx (one sheet per level, Chinese headers) or csv "
+                                        "(UTF-8 with a BOM)",
+                              {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"}),
+                       ACCEPT_LANGUAGE],
+        "responses": {"200": {"description": "The evaluation, or its export", "content": {
+            "application/json": {"schema": {"type": "object", "required": ["year", "items"], "properties": {
+                "year": {"type": "integer"}, "items": {"type": "array", "items": _ref("Evaluation")}}}},
+            _XLSX: {"schema": {"type": "string", "format": "binary"}}, _CSV: {"schema": {"type": "string"}}}},
+            **_error_responses(400, 401, 403)}}},
+})
+
+
+# --- landing records and contracts (collab/api/landings.py) ---------------------------------
+
+CONTRACT_TYPES = ["technology_transfer", "technology_development", "technology_service", "technology_consulting",
+                  "investment", "other"]
+_DAY = {"type": "string", "format": "date", "description": "A Beijing-time date, YYYY-MM-DD"}
+_MONEY = {"type": "integer", "minimum": 0, "maximum": 10**13, "description": "Yuan (元)"}
+_LANDING_ORG = {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]}
+
+SCHEMAS.update({
+    "LandingInput": {"type": "object", "required": ["city", "base_id", "landed_on", "company_name",
+                                                    "investment_cny", "jobs"], "properties": {
+        "city": {"type": "string", "enum": NEED_LOCATIONS, "description": "Where in Xinjiang (the needs' location keys)"},
+        "base_id": {"type": "integer", "description": "The receiving base: an approved organisation of kind xinjiang_base"},
+        "landed_on": {**_DAY, "description": "Not in the future, not before the project was published (Beijing dates)"},
+        "company_name": {"type": "string", "minLength": 1, "maxLength": 200,
+                         "description": "The company registered in Xinjiang. " + _PLAIN},
+        "investment_cny": {**_MONEY, "description": "Planned investment in yuan (元)"},
+        "jobs": {"type": "integer", "minimum": 0, "maximum": 10**6, "description": "Planned jobs"}}},
+    "LandingPatch": {"type": "object", "description": (
+        "Any subset of the landing's fields (LandingInput); the result is checked whole. Errors name the "
+        "fields as in the body (city, base_id…)."), "properties": {
+        "city": {"type": "string", "enum": NEED_LOCATIONS}, "base_id": {"type": "integer"}, "landed_on": _DAY,
+        "company_name": {"type": "string", "maxLength": 200}, "investment_cny": _MONEY,
+        "jobs": {"type": "integer", "minimum": 0, "maximum": 10**6}}},
+    "Landing": {"type": "object", "required": [
+        "id", "city", "base_id", "base", "via_id", "via", "landed_on", "company_name", "investment_cny", "jobs",
+        "status", "review_note", "reviewed_at", "created_at", "updated_at"], "properties": {
+        "id": {"type": "integer"}, "city": {"type": "string", "enum": NEED_LOCATIONS},
+        "base_id": {"type": ["integer", "null"]}, "base": _LANDING_ORG,
+        "via_id": {"type": ["integer", "null"], "description": "The project's organisation when it landed"},
+        "via": _LANDING_ORG, "landed_on": _DAY, "company_name": {"type": "string"},
+        "investment_cny": {"type": "integer", "minimum": 0}, "jobs": {"type": "integer", "minimum": 0},
+        "status": {"type": "string", "enum": ["pending", "confirmed", "questioned"],
+                   "description": "Only confirmed landings count in reports"},
+        "review_note": NULLABLE_STRING, "reviewed_at": _NULLABLE_TIME, "created_at": UTC_TIME,
+        "updated_at": UTC_TIME}},
+    "LandingReview": {"type": "object", "properties": {
+        "note": _text(1000, "To the owner; required to question")}},
+    "ContractInput": {"type": "object", "required": ["contract_type", "contract_value_cny", "signed_on"],
+                      "properties": {
+        "contract_type": {"type": "string", "enum": CONTRACT_TYPES},
+        "contract_value_cny": _MONEY,
+        "signed_on": {**_DAY, "description": "Not in the future, not before the introduction began (Beijing dates)"}}},
+    "Contract": {"type": "object", "required": ["contract_type", "contract_value_cny", "signed_on", "recorded_by_id",
+                                                "confirmed", "confirmed_by_id", "confirmed_at"], "properties": {
+        "contract_type": {"type": "string", "enum": CONTRACT_TYPES},
+        "contract_value_cny": {"type": "integer", "minimum": 0}, "signed_on": _DAY,
+        "recorded_by_id": {"type": ["integer", "null"], "description": "The party who recorded it"},
+        "confirmed": {"type": "boolean", "description": "Confirmed by the other party; only these count in reports"},
+        "confirmed_by_id": {"type": ["integer", "null"]}, "confirmed_at": _NULLABLE_TIME}},
+})
+
+_LANDING_ERRORS = {
+    **_error_responses(401),
+    "403": {**_error_responses(403)["403"], "description": "Not an administrator of the receiving base "
+                                                          "(or of the network)"},
+    "404": {**_error_responses(404)["404"], "description": "No such project for the caller, or no landing"},
+    "409": {**_error_responses(409)["409"], "description": "The landing has already been answered"},
+}
+
+
+def _landing_review(operation_id: str, summary: str) -> dict:
+    return {"post": {
+        "operationId": operation_id, "tags": ["projects"], "summary": summary,
+        "parameters": [_path_id(), ACCEPT_LANGUAGE],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("LandingReview")}}},
+        "responses": {"200": _json("The landing, answered; the owner is told", _ref("Landing")),
+                      **_error_responses(400), **_LANDING_ERRORS}}}
+
+
+PATHS.update({
+    "/projects/{id}/landing": {"patch": {
+        "operationId": "updateLanding", "tags": ["projects"],
+        "summary": "Correct a pending or questioned landing (owner, admin); it awaits the base's confirmation again",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE], "requestBody": _body("LandingPatch"),
+        "responses": {"200": _json("The corrected landing, pending", _ref("Landing")),
+                      **_error_responses(400, 401, 403, 404),
+                      "409": {**_error_responses(409)["409"], "description": "The base confirmed it already"}}}},
+    "/projects/{id}/landing/confirm": _landing_review(
+        "confirmLanding", "The receiving base's administrator confirms the landing (optional note)"),
+    "/projects/{id}/landing/question": _landing_review(
+        "questionLanding", "The receiving base's administrator questions the landing (a note is required)"),
+    "/introductions/{id}/agreement_signed": {"post": {
+        "operationId": "signIntroduction", "tags": ["matching"],
+        "summary": "Agreement signed, with its contract (either party); the other party is asked to confirm it",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE], "requestBody": _body("ContractInput"),
+        "responses": {"200": _json("The signed introduction with its contract", _ref("Introduction")),
+                      "400": {**_error_responses(400)["400"], "description": "A field missing or wrong; nothing saved"},
+                      **_error_responses(401),
+                      "403": {**_error_responses(403)["403"], "description": "Not a party"},
+                      **_error_responses(404),
+                      "409": {**_error_responses(409)["409"], "description": "Not accepted yet, or signed already"}}}},
+    "/introductions/{id}/contract/confirm": {"post": {
+        "operationId": "confirmContract", "tags": ["matching"],
+        "summary": "The other party confirms the recorded contract (once); the recorder is told",
+        "parameters": [_path_id(), ACCEPT_LANGUAGE],
+        "responses": {"200": _json("The introduction, its contract confirmed", _ref("Introduction")),
+                      **_error_responses(401),
+                      "403": {**_error_responses(403)["403"], "description": "Not a party, or the recorder"},
+                      **_error_responses(404),
+                      "409": {**_error_responses(409)["409"], "description": "No contract, or confirmed already"}}}},
+})
+
+
 def openapi_document() -> dict:
     """The whole document; features add their paths to PATHS and SCHEMAS."""
     return {
@@ -944,7 +1222,7 @@ def openapi_document() -> dict:
                                 "Times are ISO 8601; responses give them in UTC (Z)."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "tags": [{"name": "auth"}, {"name": "reference"}, {"name": "organisations"}],
+        "tags": [{"name": "auth"}, {"name": "reference"}, {"name": "organisations"}, {"name": "reports"}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "headers": {"RetryAfter": {"description": "Seconds to wait before trying again",
                                                   "schema": {"type": "integer"}}},

@@ -64,4 +64,6 @@ def link(notification, external: bool = False) -> str | None:
         return build("events.agenda" if notification.kind == "event_agenda" else "events.detail", event_id=p["item_id"])
     if p.get("item_type") == "introduction" and p.get("item_id"):
         return build("matching.introduction", intro_id=p["item_id"])
+    if p.get("item_type") == "report" and p.get("item_id"):
+        return build("reports.report", report_id=p["item_id"])
     return None

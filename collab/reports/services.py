@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..content.models import StatusChange
-from ..db import utcnow
+from ..db import today_in_beijing, utcnow  # noqa: F401  (today_in_beijing: pages use it from here)
 from ..errors import InvalidFields, NotAllowed, ServiceError, WrongState
 from ..extensions import db
-from ..orgs.models import Indicator, Organisation
+from ..orgs.access import administers, is_admin as _admin, is_network_admin  # noqa: F401  (re-exported)
+from ..orgs.models import Organisation
 from . import figures
 from .indicators import (MAX_VALUE, MONEY_SCALE, REPORTING_KINDS, WHOLE_UNITS, Period, convert, indicators_for,
                          is_money, parse_period, plain_number)
 from .models import OPEN_STATUSES, Report
 
-REPORT_ZONE = ZoneInfo("Asia/Shanghai")  # periods are Beijing-time days, as the bases report
 
 # Figures that cannot exceed another one of the same report: (smaller, larger).
 CROSS_CHECKS = (
@@ -34,23 +33,6 @@ PERCENT_MAX = 100
 
 
 # --- who may do what ---------------------------------------------------------------------
-
-def _admin(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_admin)
-
-
-def is_network_admin(user) -> bool:
-    """An administrator of the whole network: one not attached to a Xinjiang base."""
-    return _admin(user) and (user.organisation is None or user.organisation.kind != "xinjiang_base")
-
-
-def administers(user, org: Organisation) -> bool:
-    """Whether ``user`` is an administrator of ``org``: of the whole network, of the base
-    itself, or of the base ``org`` belongs to (its parent)."""
-    if not _admin(user):
-        return False
-    return is_network_admin(user) or user.organisation_id in (org.id, org.parent_id)
-
 
 def reviews(user, org: Organisation) -> bool:
     """Whether ``user`` accepts or returns ``org``'s reports: an administrator of its parent
@@ -86,10 +68,6 @@ def readable_report(report_id: int, user) -> Report | None:
 
 
 # --- figures -------------------------------------------------------------------------------
-
-def today_in_beijing():
-    return utcnow().astimezone(REPORT_ZONE).date()
-
 
 def checked_period(text) -> Period:
     """The period named by ``text``, refused when malformed or not yet begun."""
@@ -267,8 +245,9 @@ def update_report(report: Report, raw_values: dict, actor, *, units: dict | None
     return report
 
 
-def submit_report(report: Report, actor) -> Report:
-    """Draft or returned → submitted: the parent base's administrators review it."""
+def submit_report(report: Report, actor, *, tell: bool = True) -> Report:
+    """Draft or returned → submitted: the parent base's administrators review it (and are
+    told, unless ``tell`` is False: the demo files past years' reports)."""
     org = report.organisation
     if not may_file(actor, org):
         raise NotAllowed(_l("Only approved members of this organisation file its reports."))
@@ -279,11 +258,12 @@ def submit_report(report: Report, actor) -> Report:
     _check_all(org, report.values)
     report.submitted_at, report.submitted_by_id = utcnow(), actor.id
     _set_status(report, "submitted", actor)
-    _tell_reviewers(report)
+    if tell:
+        _tell_reviewers(report)
     return report
 
 
-def review_report(report: Report, decision: str, actor, comment: str | None = None) -> Report:
+def review_report(report: Report, decision: str, actor, comment: str | None = None, *, tell: bool = True) -> Report:
     """Accept (locks the report; a previous accepted version is superseded) or return it
     with comments (the filers correct and submit again)."""
     if not reviews(actor, report.organisation):
@@ -305,7 +285,8 @@ def review_report(report: Report, decision: str, actor, comment: str | None = No
         _set_status(report, "accepted", actor, comment)
     else:
         _set_status(report, "returned", actor, comment)
-    _tell_filers(report, decision)
+    if tell:
+        _tell_filers(report, decision)
     return report
 
 
