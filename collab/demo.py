@@ -64,4 +64,7 @@ def load_demo() -> dict[str, int]:
     from .matching.store import refresh_all
 
     summary["matches"] = refresh_all()["matches"]
+    from .reports.demo import load_numbers_demo
+
+    summary.update(load_numbers_demo(DEMO_PASSWORD))  # after the matches: contracts sign some of them
     return summary
