@@ -184,6 +184,8 @@ def _backdate(report, filed: datetime) -> None:
 
 def load_reports(password: str) -> int:
     """Annual reports for 2022 and 2023 (idempotent: an organisation's period is filed once)."""
+    from .figures import prefill
+    from .indicators import Period, indicators_for
     from .models import Report
     from .services import create_report, review_report, submit_report
 
@@ -199,10 +201,14 @@ def load_reports(password: str) -> int:
             if db.session.scalar(select(Report.id).where(Report.organisation_id == org.id,
                                                          Report.period == str(year))):
                 continue
-            from .indicators import indicators_for
 
             known = {i.code for i in indicators_for(org)}
-            report = create_report(org, str(year), {c: v for c, v in figures.items() if c in known}, filer)
+            # The platform did not run in 2022–2023: its zero counts for those years mean
+            # "not recorded here", not "none held", so they are left out of the demo's figures.
+            unrecorded = {code: None for code, entry in prefill(org, Period(year)).items()
+                          if not entry.get("value") and code not in figures}
+            report = create_report(org, str(year), {**unrecorded, **{c: v for c, v in figures.items() if c in known}},
+                                   filer)
             status = "accepted" if year == 2022 else STATUS_2023.get(key, "accepted")
             if status != "draft" and report.values:
                 submit_report(report, filer, tell=False)
