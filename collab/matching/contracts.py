@@ -7,7 +7,7 @@ Services flush and never commit (the unit of work does); refusals raise the
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from ..db import beijing_date, iso, today_in_beijing, utcnow
 from ..errors import InvalidFields, NotAllowed, WrongState
 from ..extensions import db
+from ..input_values import iso_date, whole_number
 from ..needs.models import Need
 from ..notifications.services import notify
 from ..projects.models import Project
@@ -60,29 +61,6 @@ def may_confirm(intro: Introduction, user) -> bool:
 
 # --- input -----------------------------------------------------------------------------------
 
-def _whole_number(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value.strip())
-    return None
-
-
-def _a_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def clean_contract(intro: Introduction, data: dict) -> dict:
     """The contract's fields checked and converted; every field at fault at once."""
     from ..i18n import fmt_date
@@ -94,12 +72,12 @@ def clean_contract(intro: Introduction, data: dict) -> dict:
         errors["contract_type"] = [MESSAGES["contract_type"]]
     else:
         cleaned["contract_type"] = kind
-    value = _whole_number(data.get("contract_value_cny"))
+    value = whole_number(data.get("contract_value_cny"))
     if value is None or not 0 <= value <= MAX_CONTRACT_VALUE_CNY:
         errors["contract_value_cny"] = [MESSAGES["contract_value_cny"]]
     else:
         cleaned["contract_value_cny"] = value
-    signed_on = _a_date(data.get("signed_on"))
+    signed_on = iso_date(data.get("signed_on"))
     begun = beijing_date(intro.created_at)
     if signed_on is None:
         errors["signed_on"] = [MESSAGES["signed_on_missing"]]

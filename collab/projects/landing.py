@@ -10,7 +10,7 @@ Services flush and never commit (the unit of work does); refusals raise the
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -21,6 +21,7 @@ from ..content.models import StatusChange
 from ..db import MAX_ID, beijing_date, iso, today_in_beijing, utcnow
 from ..errors import InvalidFields, NotAllowed, WrongState
 from ..extensions import db
+from ..input_values import iso_date, whole_number
 from ..needs.models import XINJIANG_LOCATIONS
 from ..orgs.access import administers, is_network_admin
 from ..orgs.models import Organisation
@@ -79,30 +80,6 @@ def base_choices() -> list[Organisation]:
 
 # --- input ---------------------------------------------------------------------------------
 
-def _whole_number(value) -> int | None:
-    """An int (not a bool); a string of digits as the web form sends it; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
-        return int(value.strip())
-    return None
-
-
-def _a_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def clean_landing(project: Project, data: dict) -> dict:
     """The landing's fields checked and converted; every field at fault at once as
     ``InvalidFields`` (translated messages, keyed by field name)."""
@@ -117,7 +94,7 @@ def clean_landing(project: Project, data: dict) -> dict:
     else:
         cleaned["city"] = city.strip()
 
-    base_id = _whole_number(data.get("base_id"))
+    base_id = whole_number(data.get("base_id"))
     base = None
     if base_id is not None and 0 < base_id <= MAX_ID:
         base = db.session.get(Organisation, base_id)
@@ -126,7 +103,7 @@ def clean_landing(project: Project, data: dict) -> dict:
     else:
         cleaned["base_id"] = base.id
 
-    landed_on = _a_date(data.get("landed_on"))
+    landed_on = iso_date(data.get("landed_on"))
     published = beijing_date(project.published_at)
     if landed_on is None:
         errors["landed_on"] = [MESSAGES["landed_on_missing"]]
@@ -152,7 +129,7 @@ def clean_landing(project: Project, data: dict) -> dict:
         cleaned["company_name"] = company
 
     for name, limit in (("investment_cny", MAX_INVESTMENT_CNY), ("jobs", MAX_JOBS)):
-        value = _whole_number(data.get(name))
+        value = whole_number(data.get(name))
         if value is None or not 0 <= value <= limit:
             errors[name] = [MESSAGES["investment" if name == "investment_cny" else "jobs"]]
         else:
