@@ -223,6 +223,13 @@ def test_several_bad_figures_are_named_at_once(ctx, network):
     assert set(refusal.value.fields) == {"new_jobs", "mentors", "nope"}
 
 
+def test_a_future_period_and_bad_figures_are_named_together(ctx, network):
+    services = _services()
+    with pytest.raises(InvalidFields) as refusal:
+        services.create_report(network.incubator, "2027", {"new_jobs": -1}, network.member)
+    assert set(refusal.value.fields) == {"period", "new_jobs"}
+
+
 @pytest.mark.parametrize("period", ["2027", "2027-Q1", "2026-Q5", "26", "2026Q3", "1999", "", "2026-Q3-x", None])
 def test_bad_or_future_periods_are_refused(ctx, network, period):
     from collab.reports.models import Report

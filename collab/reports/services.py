@@ -206,8 +206,21 @@ def create_report(org: Organisation, period_text, raw_values: dict | None, actor
     """A draft report of ``org`` for a period, its known figures prefilled, then ``raw_values``."""
     if not may_file(actor, org):
         raise NotAllowed(_l("Only approved members of this organisation file its reports."))
-    period = checked_period(period_text)
-    cleaned = clean_values(org, raw_values or {}, units)
+    errors: dict[str, list] = {}  # a bad period and bad figures are told at once
+    try:
+        period = checked_period(period_text)
+    except ServiceError as refusal:
+        errors["period"] = [refusal.message]
+    try:
+        cleaned = clean_values(org, raw_values or {}, units)
+    except InvalidFields as refusal:
+        errors.update(refusal.fields)
+    except ServiceError as refusal:
+        errors[refusal.field or "values"] = [refusal.message]
+    if errors:
+        if list(errors) == ["period"]:
+            raise ServiceError(errors["period"][0], "period")
+        raise InvalidFields(errors)
     _lock_period(org, period.code)
     existing = db.session.scalars(select(Report).where(Report.organisation_id == org.id,
                                                        Report.period == period.code)).all()
