@@ -385,7 +385,7 @@ def _funnel_table(section, zh, for_file):
     rows = [[FUNNEL_ZH[row["step"]] if for_file else str(FUNNEL_LABELS[row["step"]]), row["value"],
              row["of_previous"], row["of_first"]] for row in section.rows]
     return Table(caption=_("Each step counted by its own date in the range, with its conversion rates"),
-                 headers=[_("Step"), _("Count"), _("% of the previous step"), _("% of matches")],
+                 headers=[_("Step"), _("Count"), _("Share of the previous step (%)"), _("Share of matches (%)")],
                  rows=rows, numeric=(1, 2, 3), value_column=1)
 
 
