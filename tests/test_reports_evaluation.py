@@ -167,6 +167,7 @@ def test_kashgar_consecutive_misses_and_summary(app):
     resident_json = next(i for i in as_json["indicators"] if i["code"] == "resident_companies")
     assert resident_json == {"code": "resident_companies", "unit": "count", "value": 299, "compared": 299,
                              "target": 300, "met": False, "consecutive_misses": 2,
+                             "target_span": "2021-2023", "cumulative": False,
                              "target_rule": {"start_year": 2021, "end_year": 2023, "baseline": 120, "target": 300,
                                              "cumulative": False, "kind": "final",
                                              "source": resident.target.source}}

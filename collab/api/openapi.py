@@ -1019,7 +1019,14 @@ SCHEMAS.update({
         "target": {"type": ["number", "null"], "description": "The year's target (a milestone within a span)"},
         "met": {"type": ["boolean", "null"], "description": "null: no target, or no figure"},
         "consecutive_misses": {"type": "integer", "minimum": 0},
-        "target_span": {"type": ["string", "null"]}, "cumulative": {"type": ["boolean", "null"]}}},
+        "target_span": {"type": ["string", "null"]}, "cumulative": {"type": ["boolean", "null"]},
+        "target_rule": {"type": ["object", "null"], "description": "The plan's target behind the year's: its span, "
+                        "baseline, target, whether cumulative, final (the span's last year) or milestone, source",
+                        "properties": {
+            "start_year": {"type": "integer"}, "end_year": {"type": "integer"},
+            "baseline": {"type": ["number", "null"]}, "target": {"type": "number"},
+            "cumulative": {"type": "boolean"}, "kind": {"type": "string", "enum": ["final", "milestone"]},
+            "source": {"type": ["string", "null"]}}}}},
     "Evaluation": {"type": "object", "required": ["organisation", "year", "indicators", "summary"], "properties": {
         "organisation": _ref("OrganisationRef"), "year": {"type": "integer"},
         "level": {"type": "string", "enum": ["base", "incubator"]}, "has_report": {"type": "boolean"},

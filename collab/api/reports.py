@@ -232,21 +232,6 @@ def _year() -> int:
     return int(text)
 
 
-def evaluation_json(result) -> dict:
-    summary = result.summary
-    return {
-        "organisation": {**_org_ref(result.organisation), "kind": result.organisation.kind},
-        "year": result.year, "level": result.level, "has_report": result.has_report,
-        "indicators": [{
-            "code": row.code, "unit": row.unit, "value": row.value, "compared": row.compared,
-            "target": row.target_value, "met": row.met, "consecutive_misses": row.consecutive_misses,
-            "target_span": row.target.span.replace("–", "-") if row.target else None,
-            "cumulative": row.target.cumulative if row.target else None} for row in result.rows],
-        "summary": {"met": summary.met, "not_met": summary.not_met, "no_target": summary.no_target,
-                    "no_figure": summary.no_figure, "missed_twice": list(summary.missed_twice)},
-    }
-
-
 @bp.get("/evaluations")
 @token_required
 def evaluations():
@@ -261,4 +246,4 @@ def evaluations():
 
         data = exports.evaluation_xlsx(results, year) if kind == "xlsx" else exports.evaluation_csv(results, year)
         return exports.attachment(data, kind, *exports.evaluation_filename(year))
-    return jsonify(year=year, items=[evaluation_json(r) for r in results])
+    return jsonify(year=year, items=[r.as_json() for r in results])

@@ -220,6 +220,8 @@ class OrgEvaluation:
             "indicators": [{
                 "code": r.code, "unit": r.unit, "value": r.value, "compared": r.compared, "target": r.target_value,
                 "met": r.met, "consecutive_misses": r.consecutive_misses,
+                "target_span": None if r.target is None else f"{r.target.start_year}-{r.target.end_year}",
+                "cumulative": None if r.target is None else r.target.cumulative,
                 "target_rule": None if r.target is None else {
                     "start_year": r.target.start_year, "end_year": r.target.end_year, "baseline": r.target.baseline,
                     "target": r.target.target, "cumulative": r.target.cumulative, "kind": r.target.kind,
