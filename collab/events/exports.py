@@ -82,7 +82,7 @@ def rows(event: Event) -> list[list]:
     return table
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if isinstance(value, datetime):
         return value.strftime(TIME_FORMAT)
     return "" if value is None else str(value)
@@ -94,13 +94,13 @@ def csv_bytes(event: Event) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers(event))
     for row in rows(event):
-        writer.writerow([_text(value) for value in row])
+        writer.writerow([cell_text(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _display_width(value) -> int:
+def display_width(value) -> int:
     """Columns as wide as their text: Chinese characters take two places."""
-    text = _text(value)
+    text = cell_text(value)
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
@@ -128,7 +128,7 @@ def xlsx_bytes(event: Event) -> bytes:
     for (cell,) in sheet.iter_rows(min_row=2, min_col=time_column, max_col=time_column):
         cell.number_format = "yyyy-mm-dd hh:mm"
     for index, title in enumerate(header, start=1):
-        widest = max([_display_width(title)] + [_display_width(row[index - 1]) for row in table])
+        widest = max([display_width(title)] + [display_width(row[index - 1]) for row in table])
         sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from flask import Response
 
-from ..events.exports import CSV_TYPE, XLSX_TYPE, _display_width, _text, neutralise
+from ..events.exports import CSV_TYPE, XLSX_TYPE, cell_text, display_width, neutralise
 from .figures import SOURCE_ZH
 from .indicators import indicators_for
 
@@ -46,9 +46,9 @@ def table_csv(headers: list[str], rows: list[list]) -> bytes:
     YYYY-MM-DD, None as an empty cell, formula-like text neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_text(neutralise(h)) for h in headers])
+    writer.writerow([cell_text(neutralise(h)) for h in headers])
     for row in rows:
-        writer.writerow([_text(neutralise(value)) for value in row])
+        writer.writerow([cell_text(neutralise(value)) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -68,7 +68,7 @@ def _fill(sheet, headers: list[str], rows: list[list]) -> None:
     for row in rows:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(v)) if isinstance(v, str) else v for v in row])
     for index, title in enumerate(headers, start=1):
-        widest = max([_display_width(title)] + [_display_width(row[index - 1]) for row in rows if len(row) >= index])
+        widest = max([display_width(title)] + [display_width(row[index - 1]) for row in rows if len(row) >= index])
         sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
     sheet.freeze_panes = "A2"
     if rows:
