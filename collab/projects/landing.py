@@ -166,7 +166,10 @@ def record_landing(project: Project, actor, data: dict, note: str | None = None)
     if project.status not in transition.sources:
         raise WrongState(_l("This project cannot be marked as landed from its current status."),
                          code="invalid_transition")
-    if project.landing is not None:
+    # Two owners' tabs recording at once: the project's row lock makes the second wait and
+    # then find the first record (not fail on the unique project_id).
+    db.session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    if project.landing is not None or db.session.scalar(select(Landing.id).where(Landing.project_id == project.id)):
         raise WrongState(_l("This project already has a landing record; correct it instead."))
     cleaned = clean_landing(project, data)
     note = clean_note(note)
