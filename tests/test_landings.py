@@ -450,3 +450,21 @@ def test_who_answers_follows_the_reports_rule(world, who):
 
     landing = record(world)
     assert landings.may_review(landing, world[who]) is administers(world[who], world["base"])
+
+
+def test_the_base_finds_the_landings_awaiting_its_answer(world, client, login):
+    landing = record(world)
+    assert landings.awaiting_answer(world["base_admin"]) == [landing]
+    assert landings.awaiting_answer(world["network_admin"]) == [landing]
+    assert landings.awaiting_answer(world["other_base_admin"]) == []
+    assert landings.awaiting_answer(world["owner"]) == []
+
+    login(world["base_admin"])
+    page = client.get("/zh/reports/").get_data(as_text=True)
+    assert "等待您确认的落地" in page and "哈密钙钛矿光伏科技有限公司" in page
+    login(world["other_base_admin"])
+    assert "哈密钙钛矿光伏科技有限公司" not in client.get("/en/reports/").get_data(as_text=True)
+
+    landings.confirm_landing(landing, world["base_admin"])
+    db.session.commit()
+    assert landings.awaiting_answer(world["base_admin"]) == []

@@ -325,6 +325,20 @@ def landings_of(org: Organisation, limit: int = 50) -> list[Landing]:
     return list(db.session.scalars(statement).unique())
 
 
+def awaiting_answer(user, limit: int = 100) -> list[Landing]:
+    """Pending landings ``user`` answers (the receiving base's administrators, the network's),
+    oldest record first, projects and organisations loaded (one query)."""
+    if not (user is not None and getattr(user, "is_authenticated", False) and user.is_admin):
+        return []
+    statement = (select(Landing).join(Project, Project.id == Landing.project_id)
+                 .options(contains_eager(Landing.project)).where(Landing.status == "pending"))
+    if not is_network_admin(user):
+        under = select(Organisation.id).where(or_(Organisation.id == user.organisation_id,
+                                                  Organisation.parent_id == user.organisation_id))
+        statement = statement.where(Landing.base_id.in_(under))
+    return list(db.session.scalars(statement.order_by(Landing.created_at, Landing.id).limit(limit)).unique())
+
+
 def landing_history(landing: Landing) -> list[StatusChange]:
     return list(db.session.scalars(select(StatusChange).where(
         StatusChange.item_type == "landing", StatusChange.item_id == landing.id).order_by(StatusChange.id)))

@@ -16,6 +16,7 @@ from ..errors import InvalidFields, ServiceError, attempt
 from ..extensions import db
 from ..i18n import current_lang
 from ..orgs.models import Organisation
+from ..projects.landing import awaiting_answer
 from ..unit_of_work import rollback
 from . import figures, services
 from .forms import MONEY_UNIT_LABELS, ReviewForm, report_form, unit_label
@@ -155,6 +156,7 @@ def home():
         "reports/home.html", organisation=own, reports=services.reports_of(own) if own is not None else [],
         may_file=own is not None and services.may_file(current_user, own),
         to_review=services.to_review(current_user) if current_user.is_admin else [],
+        landings=awaiting_answer(current_user),
         organisations=_administered_organisations() if current_user.is_admin else [])
 
 
