@@ -36,6 +36,15 @@ class BaseForm(FlaskForm):
                 valid = False
         return valid
 
+    def put_errors(self, fields: dict) -> None:
+        """A service's ``InvalidFields`` beside the fields they name; any other above the form."""
+        for name, messages in fields.items():
+            texts = [str(m) for m in messages]
+            if name in self:
+                self[name].errors = [*self[name].errors, *texts]
+            else:
+                self.form_errors.append(" ".join(texts))
+
     def first_errors(self) -> dict[str, list[str]]:
         return {name: [str(e) for e in errors] for name, errors in self.errors.items()}
 

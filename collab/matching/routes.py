@@ -88,8 +88,7 @@ def agreement_signed(intro_id: int):
         contracts.record_contract(intro, current_user, form.contract_data())
     except InvalidFields as error:
         rollback()
-        for name, messages in error.fields.items():
-            form[name].errors = [*form[name].errors, *(str(m) for m in messages)]
+        form.put_errors(error.fields)
         return _introduction_page(intro, form)
     except ServiceError as error:
         rollback()

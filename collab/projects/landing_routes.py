@@ -70,11 +70,7 @@ def landing_form(project_id: int):
                 landings.update_landing(landing, current_user, form.landing_data())
         except InvalidFields as error:
             rollback()
-            for name, messages in error.fields.items():
-                if name in form:
-                    form[name].errors = [*form[name].errors, *(str(m) for m in messages)]
-                else:
-                    form.form_errors.append(" ".join(str(m) for m in messages))
+            form.put_errors(error.fields)
         except ServiceError as error:
             rollback()
             if error.status in (403, 404):
